@@ -1,0 +1,86 @@
+// OneShot<T>: a value set once by one party and awaited by coroutines. The pending-call
+// table of an RPC layer is built on it: the reply handler sets, the caller awaits. Waiters
+// are resumed inline by set(), in the order they began waiting. A waiter whose coroutine is
+// destroyed leaves the wait list.
+#pragma once
+
+#include <cassert>
+#include <coroutine>
+#include <optional>
+#include <utility>
+
+#include "runtime/env/task.h"
+
+namespace orbit {
+
+template <typename T>
+class OneShot {
+ public:
+  OneShot() = default;
+  OneShot(const OneShot&) = delete;
+  OneShot& operator=(const OneShot&) = delete;
+  ~OneShot() { assert(head_ == nullptr && "OneShot destroyed with waiters"); }
+
+  bool is_set() const { return value_.has_value(); }
+
+  // Sets the value (only the first call counts; returns false on later calls) and resumes
+  // every waiter.
+  bool set(T value) {
+    if (value_) return false;
+    value_.emplace(std::move(value));
+    while (head_ != nullptr) {
+      Waiter* w = head_;
+      unlink(w);
+      w->handle.resume();
+    }
+    return true;
+  }
+
+  class Waiter {
+   public:
+    explicit Waiter(OneShot& shot) : shot_(&shot) {}
+    Waiter(const Waiter&) = delete;
+    Waiter& operator=(const Waiter&) = delete;
+    ~Waiter() {
+      if (linked_) shot_->unlink(this);
+    }
+    bool await_ready() const noexcept { return shot_->value_.has_value(); }
+    void await_suspend(std::coroutine_handle<> h) {
+      handle = h;
+      shot_->link(this);
+    }
+    T await_resume() const { return *shot_->value_; }
+
+   private:
+    friend class OneShot;
+    OneShot* shot_;
+    std::coroutine_handle<> handle;
+    Waiter* next_ = nullptr;
+    Waiter* prev_ = nullptr;
+    bool linked_ = false;
+  };
+
+  // co_await shot.wait() returns a copy of the value.
+  Waiter wait() { return Waiter(*this); }
+
+ private:
+  void link(Waiter* w) {
+    w->prev_ = tail_;
+    w->next_ = nullptr;
+    if (tail_) tail_->next_ = w; else head_ = w;
+    tail_ = w;
+    w->linked_ = true;
+  }
+  void unlink(Waiter* w) {
+    assert(w->linked_);
+    if (w->prev_) w->prev_->next_ = w->next_; else head_ = w->next_;
+    if (w->next_) w->next_->prev_ = w->prev_; else tail_ = w->prev_;
+    w->linked_ = false;
+  }
+
+  std::optional<T> value_;
+  Waiter* head_ = nullptr;
+  Waiter* tail_ = nullptr;
+};
+
+}  // namespace orbit
