@@ -1,7 +1,8 @@
 // OneShot<T>: a value set once by one party and awaited by coroutines. The pending-call
 // table of an RPC layer is built on it: the reply handler sets, the caller awaits. Waiters
 // are resumed inline by set(), in the order they began waiting. A waiter whose coroutine is
-// destroyed leaves the wait list.
+// destroyed leaves the wait list. A resumed waiter may destroy the OneShot itself (the
+// caller erases its pending-call entry): set() notices and touches nothing afterwards.
 #pragma once
 
 #include <cassert>
@@ -19,7 +20,10 @@ class OneShot {
   OneShot() = default;
   OneShot(const OneShot&) = delete;
   OneShot& operator=(const OneShot&) = delete;
-  ~OneShot() { assert(head_ == nullptr && "OneShot destroyed with waiters"); }
+  ~OneShot() {
+    assert(head_ == nullptr && "OneShot destroyed with waiters");
+    if (destroyed_flag_ != nullptr) *destroyed_flag_ = true;
+  }
 
   bool is_set() const { return value_.has_value(); }
 
@@ -28,11 +32,15 @@ class OneShot {
   bool set(T value) {
     if (value_) return false;
     value_.emplace(std::move(value));
+    bool destroyed = false;
+    destroyed_flag_ = &destroyed;
     while (head_ != nullptr) {
       Waiter* w = head_;
       unlink(w);
       w->handle.resume();
+      if (destroyed) return true;
     }
+    destroyed_flag_ = nullptr;
     return true;
   }
 
@@ -79,6 +87,7 @@ class OneShot {
   }
 
   std::optional<T> value_;
+  bool* destroyed_flag_ = nullptr;  // set while set() is resuming waiters
   Waiter* head_ = nullptr;
   Waiter* tail_ = nullptr;
 };

@@ -1,6 +1,13 @@
 // Task<T>: the runtime's coroutine type. Lazy (nothing runs until awaited or spawned),
-// resumes its awaiter by symmetric transfer (no stack growth on long synchronous chains),
-// and carries exceptions to the awaiter. Destroying a Task destroys its coroutine frame,
+// resumes its awaiter by symmetric transfer when it finishes after suspending, and carries
+// exceptions to the awaiter.
+//
+// Stack depth: symmetric transfer is only stack-neutral when the compiler turns it into a
+// tail call, which GCC does not do under ASan or at -O0. So awaiting a task starts it
+// inline and, when it finishes without suspending (the common case of a long loop over
+// ready results), the awaiter simply continues: no frame is nested, in any build. Only an
+// asynchronous completion resumes the awaiter from the child's final suspension point,
+// which nests at most as deep as the chain of awaiting tasks. Destroying a Task destroys its coroutine frame,
 // wherever it is suspended, and with it every Task it was awaiting: that is how a crashed
 // node's coroutines die. Every awaitable in this code base therefore unregisters itself
 // (cancels its timer, leaves its wait list) in its destructor, so a destroyed frame is
@@ -31,7 +38,10 @@ class TaskPromiseBase {
     bool await_ready() const noexcept { return false; }
     template <typename Promise>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> self) noexcept {
-      return self.promise().continuation_;
+      TaskPromiseBase& promise = self.promise();
+      // Finished during the awaiter's inline start: return to it; it continues by itself.
+      if (promise.starting_inline_) return std::noop_coroutine();
+      return promise.continuation_;
     }
     void await_resume() const noexcept {}
   };
@@ -40,8 +50,17 @@ class TaskPromiseBase {
   FinalAwaiter final_suspend() const noexcept { return {}; }
   void unhandled_exception() noexcept { exception_ = std::current_exception(); }
 
-  void set_continuation(std::coroutine_handle<> continuation) noexcept {
-    continuation_ = continuation;
+  // Runs the task until its first suspension or its end, on behalf of `continuation`.
+  // Returns true when it suspended (the continuation will be resumed when it finishes).
+  template <typename Promise>
+  static bool start_for(std::coroutine_handle<Promise> task, std::coroutine_handle<> continuation) {
+    TaskPromiseBase& promise = task.promise();
+    promise.continuation_ = continuation;
+    promise.starting_inline_ = true;
+    task.resume();
+    if (task.done()) return false;
+    promise.starting_inline_ = false;
+    return true;
   }
   void rethrow_if_failed() const {
     if (exception_) std::rethrow_exception(exception_);
@@ -50,6 +69,7 @@ class TaskPromiseBase {
  private:
   std::coroutine_handle<> continuation_ = std::noop_coroutine();
   std::exception_ptr exception_;
+  bool starting_inline_ = false;
 };
 
 template <typename T>
@@ -119,9 +139,10 @@ class [[nodiscard]] Task {
   struct Awaiter {
     Handle handle;
     bool await_ready() const noexcept { return !handle || handle.done(); }
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
-      handle.promise().set_continuation(awaiting);
-      return handle;
+    // Note: the child runs inside this call; node code must not destroy the awaiting
+    // coroutine's owner from there (the simulator forbids a node crashing itself).
+    bool await_suspend(std::coroutine_handle<> awaiting) {
+      return detail::TaskPromiseBase::start_for(handle, awaiting);
     }
     T await_resume() {
       assert(handle && "awaiting an empty Task");

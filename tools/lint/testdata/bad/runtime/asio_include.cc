@@ -1,0 +1,2 @@
+// Fixture: Boost network library include.
+#include <boost/asio.hpp>

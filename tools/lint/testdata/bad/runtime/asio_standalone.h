@@ -1,0 +1,2 @@
+#pragma once
+#include <asio/io_context.hpp>

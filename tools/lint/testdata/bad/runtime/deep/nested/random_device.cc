@@ -1,0 +1,5 @@
+#include <random>
+unsigned seed() {
+  std::random_device rd;
+  return rd();
+}

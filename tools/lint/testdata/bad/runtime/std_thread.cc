@@ -1,0 +1,4 @@
+void spawn() {
+  std::thread t([] {});
+  t.join();
+}

@@ -1,0 +1,2 @@
+#include <chrono>
+auto fine() { return std::chrono::high_resolution_clock::now(); }

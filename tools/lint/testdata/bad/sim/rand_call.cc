@@ -1,0 +1,4 @@
+#include <cstdlib>
+int a() { return rand(); }
+void b() { std::srand(7); }
+int c() { return ::rand(); }

@@ -1,0 +1,3 @@
+#include <ctime>
+long a() { return time(nullptr); }
+long b() { return std::time(NULL); }
