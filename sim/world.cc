@@ -59,7 +59,10 @@ Result<void> WorldConfig::validate() const {
 
 // One virtual machine: its clock, executor, network endpoint, disk and random source
 // survive crashes (they are the hardware); its process (memory) does not.
-class World::Node final : public NodeContext, public env::Executor, public env::Transport {
+class World::Node final : public NodeContext,
+                          public env::Executor,
+                          public env::Transport,
+                          public env::Recorder {
  public:
   Node(World& world, NodeId id, MonoTime mono_start, Duration wall_offset)
       : world_(world),
@@ -85,6 +88,7 @@ class World::Node final : public NodeContext, public env::Executor, public env::
   void record(std::string kind, nlohmann::json data) override {
     world_.record(id_, std::move(kind), std::move(data));
   }
+  env::Recorder& recorder() override { return *this; }
 
   // env::Executor
   void post(std::function<void()> fn) override {

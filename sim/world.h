@@ -24,6 +24,7 @@
 
 #include "runtime/env/clock.h"
 #include "runtime/env/disk.h"
+#include "runtime/env/env.h"
 #include "runtime/env/executor.h"
 #include "runtime/env/random.h"
 #include "runtime/env/result.h"
@@ -59,6 +60,11 @@ class NodeContext {
   virtual uint32_t boot_count() const = 0;
   // Records an event in the run's history, attributed to this node, at true time now.
   virtual void record(std::string kind, nlohmann::json data) = 0;
+  virtual env::Recorder& recorder() = 0;
+  // The seam as the runtime takes it.
+  env::Env env() {
+    return env::Env{id(), executor(), clock(), transport(), disk(), random(), recorder()};
+  }
 };
 
 using BootFn = std::function<std::unique_ptr<NodeProcess>(NodeContext&)>;
