@@ -423,22 +423,22 @@ Result<void> SimDisk::configure(const DiskConfig& config) {
 
 const DiskConfig& SimDisk::config() const { return state_->config; }
 
-Task<Result<std::unique_ptr<env::File>>> SimDisk::open(const std::string& path,
+Task<Result<std::unique_ptr<env::File>>> SimDisk::open(std::string path,
                                                        env::OpenMode mode) {
   return open_op(state_, path, mode);
 }
 
-Task<Result<void>> SimDisk::rename(const std::string& from, const std::string& to) {
+Task<Result<void>> SimDisk::rename(std::string from, std::string to) {
   return rename_op(state_, from, to);
 }
 
-Task<Result<void>> SimDisk::remove(const std::string& path) { return remove_op(state_, path); }
+Task<Result<void>> SimDisk::remove(std::string path) { return remove_op(state_, path); }
 
-Task<Result<std::vector<std::string>>> SimDisk::list(const std::string& prefix) {
+Task<Result<std::vector<std::string>>> SimDisk::list(std::string prefix) {
   return list_op(state_, prefix);
 }
 
-Task<Result<uint64_t>> SimDisk::file_size(const std::string& path) {
+Task<Result<uint64_t>> SimDisk::file_size(std::string path) {
   return file_size_op(state_, path);
 }
 

@@ -115,12 +115,12 @@ class SimDisk final : public env::Disk {
   const DiskConfig& config() const;
 
   // env::Disk.
-  Task<Result<std::unique_ptr<env::File>>> open(const std::string& path,
+  Task<Result<std::unique_ptr<env::File>>> open(std::string path,
                                                 env::OpenMode mode) override;
-  Task<Result<void>> rename(const std::string& from, const std::string& to) override;
-  Task<Result<void>> remove(const std::string& path) override;
-  Task<Result<std::vector<std::string>>> list(const std::string& prefix) override;
-  Task<Result<uint64_t>> file_size(const std::string& path) override;
+  Task<Result<void>> rename(std::string from, std::string to) override;
+  Task<Result<void>> remove(std::string path) override;
+  Task<Result<std::vector<std::string>>> list(std::string prefix) override;
+  Task<Result<uint64_t>> file_size(std::string path) override;
 
   // Faults.
 

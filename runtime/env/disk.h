@@ -24,7 +24,7 @@ class File {
 
   // Writes `data` at `offset`, extending the file (with zeros) if needed. Ok means the
   // page cache has it, not the disk: call sync(). Errors: kNoSpace (disk full; nothing
-  // was written), kIo, kInvalidArgument (negative offset).
+  // was written), kIo, kInvalidArgument (offset + size beyond the largest file size).
   virtual Task<Result<void>> write(uint64_t offset, Bytes data) = 0;
 
   // Appends `data` at the end; returns the offset it was written at. Same errors as write.
@@ -53,25 +53,28 @@ enum class OpenMode {
   kCreateExclusive, // create; kAlreadyExists if it exists
 };
 
+// Paths are taken by value: these are lazy coroutines, and a reference to a temporary
+// would dangle by the time the task first runs.
 class Disk {
  public:
   virtual ~Disk() = default;
 
   // Opens a file. Paths are '/'-separated names relative to the disk's root; directories
   // are implicit in the simulator and created on demand in real mode.
-  virtual Task<Result<std::unique_ptr<File>>> open(const std::string& path, OpenMode mode) = 0;
+  virtual Task<Result<std::unique_ptr<File>>> open(std::string path, OpenMode mode) = 0;
 
-  // Atomically replaces `to` with `from`. Errors: kNotFound, kIo.
-  virtual Task<Result<void>> rename(const std::string& from, const std::string& to) = 0;
+  // Atomically replaces `to` with `from`, creating `to`'s parent directories if needed.
+  // Errors: kNotFound, kIo.
+  virtual Task<Result<void>> rename(std::string from, std::string to) = 0;
 
   // Removes a file. Errors: kNotFound, kIo.
-  virtual Task<Result<void>> remove(const std::string& path) = 0;
+  virtual Task<Result<void>> remove(std::string path) = 0;
 
   // Paths of the files whose path starts with `prefix`, sorted.
-  virtual Task<Result<std::vector<std::string>>> list(const std::string& prefix) = 0;
+  virtual Task<Result<std::vector<std::string>>> list(std::string prefix) = 0;
 
-  // Size of the file at `path`. Errors: kNotFound.
-  virtual Task<Result<uint64_t>> file_size(const std::string& path) = 0;
+  // Size of the file at `path`. Errors: kNotFound (also for a directory).
+  virtual Task<Result<uint64_t>> file_size(std::string path) = 0;
 };
 
 }  // namespace orbit::env

@@ -17,7 +17,8 @@ class Transport {
   // Called on the node's executor for every frame received, with the sender's id.
   using ReceiveHandler = std::function<void(NodeId from, Bytes frame)>;
   // Called on the node's executor when the connection to a peer is lost (it crashed, closed
-  // the connection, or could not be reached). Messages in flight to it may be lost.
+  // the connection, or could not be reached). Messages in flight to it may be lost. At
+  // least once per loss: one failure may be reported more than once.
   using PeerLostHandler = std::function<void(NodeId peer)>;
 
   virtual ~Transport() = default;

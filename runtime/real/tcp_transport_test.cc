@@ -1,0 +1,495 @@
+#include "runtime/real/tcp_transport.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/real/asio_executor.h"
+#include "runtime/real/tcp_wire.h"
+
+namespace orbit::real {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// Every wait is bounded: a test that needs this long has failed, but never hangs.
+constexpr Duration kLimit = 10s;
+
+std::string text(const Bytes& bytes) { return orbit::to_string(ByteView(bytes)); }
+
+// One node under test: its transport and everything its handlers observed.
+struct Node {
+  std::unique_ptr<TcpTransport> transport;
+  std::vector<std::pair<env::NodeId, std::string>> received;
+  std::vector<Bytes> received_raw;
+  std::vector<env::NodeId> lost;
+  std::vector<std::string> errors;
+  std::vector<env::Executor*> handler_executors;
+
+  TcpTransport& t() { return *transport; }
+  bool received_text(env::NodeId from, const std::string& s) const {
+    return std::find(received.begin(), received.end(), std::make_pair(from, s)) != received.end();
+  }
+  bool lost_peer(env::NodeId peer) const {
+    return std::find(lost.begin(), lost.end(), peer) != lost.end();
+  }
+  bool logged_error(const std::string& needle) const {
+    return std::any_of(errors.begin(), errors.end(),
+                       [&](const std::string& e) { return e.find(needle) != std::string::npos; });
+  }
+};
+
+// A socket that speaks raw bytes to a transport, as a broken or hostile peer would.
+class RawClient {
+ public:
+  RawClient(asio::io_context& io, uint16_t port) : socket_(io) {
+    // Blocking connect and writes are fine on the executor's thread: the kernel completes
+    // the handshake and buffers small writes without the transport running.
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    watch();
+  }
+  void write(const Bytes& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  bool closed_by_peer() const { return closed_by_peer_; }
+
+ private:
+  void watch() {
+    socket_.async_read_some(asio::buffer(sink_), [this](const boost::system::error_code& ec, size_t) {
+      if (ec) {
+        closed_by_peer_ = true;
+      } else {
+        watch();
+      }
+    });
+  }
+  tcp::socket socket_;
+  std::array<uint8_t, 64> sink_{};
+  bool closed_by_peer_ = false;
+};
+
+class TcpTransportTest : public ::testing::Test {
+ protected:
+  ~TcpTransportTest() override {
+    // Transports first, then drain their aborted completions, then the executor.
+    nodes_.clear();
+    ex_.run_for(50ms);
+  }
+
+  static TcpTransportOptions options_for(env::NodeId id) {
+    TcpTransportOptions options;
+    options.self = id;
+    options.listen = HostPort{"127.0.0.1", 0};
+    options.reconnect_backoff_min = 5ms;
+    options.reconnect_backoff_max = 100ms;
+    return options;
+  }
+
+  Node& start(env::NodeId id) { return start(options_for(id)); }
+
+  Node& start(TcpTransportOptions options) {
+    const env::NodeId id = options.self;
+    Result<std::unique_ptr<TcpTransport>> opened =
+        TcpTransport::open(ex_, std::move(options), env::Random::for_node(42, id));
+    EXPECT_TRUE(opened.ok()) << to_string(opened.error());
+    auto node = std::make_unique<Node>();
+    node->transport = std::move(opened).value();
+    Node* raw = node.get();
+    raw->t().set_receive_handler([raw](env::NodeId from, Bytes frame) {
+      raw->handler_executors.push_back(env::current_executor());
+      raw->received.emplace_back(from, text(frame));
+      raw->received_raw.push_back(std::move(frame));
+    });
+    raw->t().set_peer_lost_handler([raw](env::NodeId peer) {
+      raw->handler_executors.push_back(env::current_executor());
+      raw->lost.push_back(peer);
+    });
+    raw->t().set_log_handler([raw](TcpTransport::LogLevel level, std::string_view message) {
+      if (level == TcpTransport::LogLevel::kError) raw->errors.emplace_back(message);
+    });
+    nodes_[id] = std::move(node);
+    return *raw;
+  }
+
+  void stop(env::NodeId id) { nodes_.erase(id); }
+
+  // Tells every node where every other node listens.
+  void link_all() {
+    PeerTable table;
+    for (auto& [id, node] : nodes_) table[id] = node->t().local_address();
+    for (auto& [id, node] : nodes_) node->t().set_peers(table);
+  }
+
+  bool run_until(const std::function<bool()>& done) { return ex_.run_until(done, kLimit); }
+
+  // A loopback port with nothing listening on it (bound, read, released).
+  uint16_t dead_port() {
+    tcp::acceptor probe(ex_.io_context(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    return probe.local_endpoint().port();
+  }
+
+  AsioExecutor ex_;  // declared first: destroyed after the nodes
+  std::map<env::NodeId, std::unique_ptr<Node>> nodes_;
+};
+
+TEST_F(TcpTransportTest, DeliversFramesWithTheSendersId) {
+  Node& a = start(1);
+  Node& b = start(2);
+  Node& c = start(3);
+  link_all();
+  a.t().send(2, to_bytes("a1"));
+  a.t().send(2, to_bytes("a2"));
+  c.t().send(2, to_bytes("c1"));
+  b.t().send(1, to_bytes("b1"));
+  a.t().send(3, to_bytes("a-to-c"));
+  ASSERT_TRUE(run_until([&] { return b.received.size() == 3 && a.received.size() == 1 &&
+                                     c.received.size() == 1; }));
+  // Frames from one sender keep their order; the sender is named by its hello.
+  std::vector<std::string> from_a;
+  for (auto& [from, s] : b.received) {
+    if (from == 1) from_a.push_back(s);
+  }
+  EXPECT_EQ(from_a, (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_TRUE(b.received_text(3, "c1"));
+  EXPECT_TRUE(a.received_text(2, "b1"));
+  EXPECT_TRUE(c.received_text(1, "a-to-c"));
+  EXPECT_EQ(a.t().stats().frames_sent, 3u);
+  EXPECT_EQ(b.t().stats().frames_received, 3u);
+  EXPECT_EQ(a.t().self(), 1u);
+  for (env::Executor* e : b.handler_executors) EXPECT_EQ(e, &ex_);
+}
+
+TEST_F(TcpTransportTest, EmptyFrameAndSelfSend) {
+  Node& a = start(1);
+  Node& b = start(2);
+  link_all();
+  a.t().send(2, Bytes{});
+  a.t().send(1, to_bytes("me"));
+  ASSERT_TRUE(run_until([&] { return b.received.size() == 1 && a.received.size() == 1; }));
+  EXPECT_TRUE(b.received_text(1, ""));
+  EXPECT_TRUE(a.received_text(1, "me"));
+}
+
+TEST_F(TcpTransportTest, LargeFrameArrivesIntact) {
+  Node& a = start(1);
+  Node& b = start(2);
+  link_all();
+  Bytes big(8 << 20);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 131 + (i >> 13));
+  a.t().send(2, big);
+  a.t().send(2, to_bytes("after"));
+  ASSERT_TRUE(run_until([&] { return b.received_raw.size() == 2; }));
+  EXPECT_TRUE(b.received_raw[0] == big);
+  EXPECT_EQ(text(b.received_raw[1]), "after");
+}
+
+TEST_F(TcpTransportTest, OversizeFrameIsDroppedOnSend) {
+  TcpTransportOptions small = options_for(1);
+  small.max_frame_bytes = 1024;
+  Node& a = start(small);
+  Node& b = start(2);
+  link_all();
+  EXPECT_EQ(a.t().max_frame_bytes(), 1024u);
+  a.t().send(2, Bytes(1025, 'x'));
+  EXPECT_EQ(a.t().stats().frames_dropped_oversize, 1u);
+  EXPECT_TRUE(a.logged_error("above max_frame_bytes"));
+  a.t().send(2, Bytes(1024, 'y'));  // exactly the limit is fine
+  ASSERT_TRUE(run_until([&] { return !b.received.empty(); }));
+  ex_.run_for(20ms);
+  ASSERT_EQ(b.received.size(), 1u);
+  EXPECT_EQ(b.received[0].second, std::string(1024, 'y'));
+}
+
+TEST_F(TcpTransportTest, ReceiverClosesAConnectionWhoseLengthPrefixIsOverItsLimit) {
+  TcpTransportOptions big = options_for(1);
+  big.max_frame_bytes = 4096;
+  TcpTransportOptions small = options_for(2);
+  small.max_frame_bytes = 1024;
+  Node& a = start(big);
+  Node& b = start(small);
+  link_all();
+  a.t().send(2, Bytes(2000, 'z'));
+  ASSERT_TRUE(run_until([&] { return b.t().stats().frames_rejected == 1 && a.lost_peer(2); }));
+  EXPECT_TRUE(b.logged_error("exceeds max_frame_bytes 1024"));
+  EXPECT_TRUE(b.received.empty());
+  // Both keep working: the sender reconnects for its next frame.
+  a.t().send(2, to_bytes("small"));
+  ASSERT_TRUE(run_until([&] { return b.received_text(1, "small"); }));
+}
+
+TEST_F(TcpTransportTest, GarbageLengthPrefixAfterAValidHelloDisconnectsOnlyThatConnection) {
+  Node& a = start(1);
+  Node& b = start(2);
+  link_all();
+  RawClient raw(ex_.io_context(), b.t().local_port());
+  raw.write(tcp_wire::encode_frame(tcp_wire::encode_hello(99)));
+  const auto prefix = tcp_wire::encode_length(0xFFFFFFF0u);
+  raw.write(Bytes(prefix.begin(), prefix.end()));
+  ASSERT_TRUE(run_until([&] { return raw.closed_by_peer(); }));
+  EXPECT_EQ(b.t().stats().frames_rejected, 1u);
+  EXPECT_TRUE(b.logged_error("exceeds max_frame_bytes"));
+  EXPECT_TRUE(b.logged_error("(node 99)"));
+  ASSERT_TRUE(run_until([&] { return b.lost_peer(99); }));
+  a.t().send(2, to_bytes("still here"));
+  ASSERT_TRUE(run_until([&] { return b.received_text(1, "still here"); }));
+}
+
+TEST_F(TcpTransportTest, MalformedHellosDisconnectAndAreCounted) {
+  Node& a = start(1);
+  Node& b = start(2);
+  link_all();
+  Bytes bad_magic = tcp_wire::encode_hello(5);
+  bad_magic[1] = '?';
+  Bytes bad_version = tcp_wire::encode_hello(5);
+  bad_version[4] = 0x7F;
+  const auto huge = tcp_wire::encode_length(0x7FFFFFFFu);
+  const std::vector<Bytes> attempts = {
+      tcp_wire::encode_frame(bad_magic),
+      tcp_wire::encode_frame(bad_version),
+      Bytes(huge.begin(), huge.end()),             // a first frame far too large for a hello
+      tcp_wire::encode_frame(to_bytes("hi")),      // a first frame too small for a hello
+      to_bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),  // not an Orbit peer at all
+  };
+  uint64_t expected = 0;
+  for (const Bytes& attempt : attempts) {
+    RawClient raw(ex_.io_context(), b.t().local_port());
+    raw.write(attempt);
+    ASSERT_TRUE(run_until([&] { return raw.closed_by_peer(); })) << "attempt " << expected;
+    ++expected;
+    EXPECT_EQ(b.t().stats().frames_rejected, expected);
+  }
+  EXPECT_TRUE(b.logged_error("malformed hello"));
+  EXPECT_TRUE(b.lost.empty());  // nobody identified itself, so no peer is reported
+  a.t().send(2, to_bytes("fine"));
+  ASSERT_TRUE(run_until([&] { return b.received_text(1, "fine"); }));
+}
+
+TEST_F(TcpTransportTest, ConnectionThatNeverSaysHelloIsClosed) {
+  TcpTransportOptions options = options_for(2);
+  options.hello_timeout = 50ms;
+  Node& b = start(options);
+  RawClient raw(ex_.io_context(), b.t().local_port());
+  ASSERT_TRUE(run_until([&] { return raw.closed_by_peer(); }));
+  EXPECT_EQ(b.t().stats().frames_rejected, 1u);
+  EXPECT_TRUE(b.logged_error("no hello within 50 ms"));
+}
+
+TEST_F(TcpTransportTest, BytesOnAnOutgoingConnectionAreAProtocolViolation) {
+  Node& a = start(1);
+  tcp::acceptor fake(ex_.io_context(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  a.t().set_peer(7, HostPort{"127.0.0.1", fake.local_endpoint().port()});
+  tcp::socket accepted(ex_.io_context());
+  bool got = false;
+  fake.async_accept(accepted, [&](const boost::system::error_code& ec) { got = !ec; });
+  a.t().send(7, to_bytes("x"));
+  ASSERT_TRUE(run_until([&] { return got; }));
+  asio::write(accepted, asio::buffer(std::string("unexpected")));
+  ASSERT_TRUE(run_until([&] { return a.lost_peer(7); }));
+  EXPECT_EQ(a.t().stats().frames_rejected, 1u);
+  EXPECT_TRUE(a.logged_error("one-way connection"));
+}
+
+TEST_F(TcpTransportTest, PeerLossIsVisibleWhenAPeerStops) {
+  Node& a = start(1);
+  Node& b = start(2);
+  link_all();
+  a.t().send(2, to_bytes("ping"));
+  b.t().send(1, to_bytes("pong"));
+  ASSERT_TRUE(run_until([&] { return b.received_text(1, "ping") && a.received_text(2, "pong"); }));
+  EXPECT_TRUE(a.lost.empty());
+  stop(2);
+  ASSERT_TRUE(run_until([&] { return a.lost_peer(2); }));
+  EXPECT_GE(a.t().stats().connections_broken, 1u);
+}
+
+TEST_F(TcpTransportTest, UnreachablePeerIsReportedLost) {
+  Node& a = start(1);
+  a.t().set_peer(5, HostPort{"127.0.0.1", dead_port()});
+  a.t().send(5, to_bytes("anyone?"));
+  ASSERT_TRUE(run_until([&] { return a.lost_peer(5); }));
+  EXPECT_GE(a.t().stats().connect_failures, 1u);
+  // The frame stays queued for the retries.
+  EXPECT_EQ(a.t().queued_frames(5), 1u);
+}
+
+TEST_F(TcpTransportTest, UnknownPeerIsDroppedAndReportedLost) {
+  Node& a = start(1);
+  a.t().send(8, to_bytes("who?"));
+  EXPECT_EQ(a.t().stats().frames_dropped_unknown_peer, 1u);
+  EXPECT_TRUE(a.lost.empty());  // reported through the executor, never inline
+  ASSERT_TRUE(run_until([&] { return a.lost_peer(8); }));
+}
+
+TEST_F(TcpTransportTest, ReconnectsWithBackoffWhenThePeerRestartsOnItsPort) {
+  Node& a = start(1);
+  Node& b = start(2);
+  link_all();
+  const uint16_t port = b.t().local_port();
+  a.t().send(2, to_bytes("before"));
+  ASSERT_TRUE(run_until([&] { return b.received_text(1, "before"); }));
+  stop(2);
+  ASSERT_TRUE(run_until([&] { return a.lost_peer(2); }));
+  a.t().send(2, to_bytes("during"));
+  // Let a few connection attempts fail.
+  ASSERT_TRUE(run_until([&] { return a.t().stats().connect_failures >= 2; }));
+  TcpTransportOptions again = options_for(2);
+  again.listen.port = port;
+  Result<std::unique_ptr<TcpTransport>> probe =
+      TcpTransport::open(ex_, again, env::Random::for_node(42, 2));
+  if (!probe.ok()) GTEST_SKIP() << "port " << port << " was taken meanwhile: " << to_string(probe.error());
+  probe.value().reset();
+  Node& b2 = start(again);
+  ASSERT_TRUE(run_until([&] { return b2.received_text(1, "during"); }));
+  a.t().send(2, to_bytes("after"));
+  ASSERT_TRUE(run_until([&] { return b2.received_text(1, "after"); }));
+  EXPECT_EQ(b2.received.front().second, "during");
+  EXPECT_EQ(a.t().stats().connections_established, 2u);
+}
+
+TEST_F(TcpTransportTest, ReconnectsToANewAddressFromTheUpdatedPeerTable) {
+  Node& a = start(1);
+  Node& b = start(2);
+  link_all();
+  a.t().send(2, to_bytes("one"));
+  ASSERT_TRUE(run_until([&] { return b.received_text(1, "one"); }));
+  stop(2);
+  Node& b2 = start(2);  // restarted elsewhere
+  a.t().set_peer(2, b2.t().local_address());
+  a.t().send(2, to_bytes("two"));
+  ASSERT_TRUE(run_until([&] { return b2.received_text(1, "two"); }));
+}
+
+TEST_F(TcpTransportTest, FullSendQueueDropsTheOldestFrames) {
+  TcpTransportOptions options = options_for(1);
+  options.send_queue_frames_max = 4;
+  Node& a = start(options);
+  a.t().set_peer(2, HostPort{"127.0.0.1", dead_port()});
+  for (int i = 0; i < 10; ++i) a.t().send(2, to_bytes(std::to_string(i)));
+  EXPECT_EQ(a.t().stats().frames_dropped_queue_full, 6u);
+  EXPECT_EQ(a.t().queued_frames(2), 4u);
+  Node& b = start(2);
+  a.t().set_peer(2, b.t().local_address());
+  ASSERT_TRUE(run_until([&] { return b.received.size() == 4; }));
+  ex_.run_for(20ms);
+  std::vector<std::string> got;
+  for (auto& [from, s] : b.received) got.push_back(s);
+  EXPECT_EQ(got, (std::vector<std::string>{"6", "7", "8", "9"}));
+}
+
+TEST_F(TcpTransportTest, RemovedPeerLosesItsQueue) {
+  Node& a = start(1);
+  a.t().set_peer(2, HostPort{"127.0.0.1", dead_port()});
+  a.t().send(2, to_bytes("x"));
+  a.t().send(2, to_bytes("y"));
+  a.t().remove_peer(2);
+  EXPECT_EQ(a.t().queued_frames(2), 0u);
+  EXPECT_EQ(a.t().stats().frames_dropped_unknown_peer, 2u);
+  ASSERT_TRUE(run_until([&] { return a.lost_peer(2); }));
+}
+
+TEST_F(TcpTransportTest, HostNamesAreResolved) {
+  Node& a = start(1);
+  Node& b = start(2);
+  a.t().set_peer(2, HostPort{"localhost", b.t().local_port()});
+  a.t().send(2, to_bytes("by name"));
+  ASSERT_TRUE(run_until([&] { return b.received_text(1, "by name"); }));
+}
+
+TEST_F(TcpTransportTest, FramesWithoutAReceiveHandlerAreCountedAndDropped) {
+  Node& a = start(1);
+  Node& b = start(2);
+  link_all();
+  b.t().set_receive_handler(nullptr);
+  a.t().send(2, to_bytes("nobody listens"));
+  ASSERT_TRUE(run_until([&] { return b.t().stats().frames_dropped_no_handler == 1; }));
+  EXPECT_TRUE(b.received.empty());
+}
+
+TEST_F(TcpTransportTest, CloseStopsEverythingAndIsIdempotent) {
+  Node& a = start(1);
+  Node& b = start(2);
+  link_all();
+  a.t().send(2, to_bytes("x"));
+  ASSERT_TRUE(run_until([&] { return b.received_text(1, "x"); }));
+  b.t().close();
+  b.t().close();
+  EXPECT_TRUE(b.t().closed());
+  b.t().send(1, to_bytes("after close"));
+  EXPECT_EQ(b.t().stats().frames_dropped_closed, 1u);
+  a.t().send(2, to_bytes("into the void"));
+  ASSERT_TRUE(run_until([&] { return a.lost_peer(2); }));
+  ex_.run_for(50ms);
+  EXPECT_EQ(b.received.size(), 1u);  // no handler runs after close
+  EXPECT_TRUE(b.lost.empty());
+  EXPECT_TRUE(a.received.empty());
+}
+
+TEST_F(TcpTransportTest, HandlerMayCloseTheTransport) {
+  Node& a = start(1);
+  Node& b = start(2);
+  link_all();
+  b.t().set_receive_handler([&b](env::NodeId, Bytes) { b.t().close(); });
+  a.t().send(2, to_bytes("first"));
+  a.t().send(2, to_bytes("second"));
+  ASSERT_TRUE(run_until([&] { return b.t().closed(); }));
+  ex_.run_for(20ms);
+  EXPECT_EQ(b.t().stats().frames_received, 1u);
+}
+
+TEST_F(TcpTransportTest, OpenRejectsBadOptionsAndBusyPorts) {
+  Node& a = start(1);
+  TcpTransportOptions busy = options_for(2);
+  busy.listen.port = a.t().local_port();
+  Result<std::unique_ptr<TcpTransport>> in_use = TcpTransport::open(ex_, busy, env::Random(1));
+  ASSERT_FALSE(in_use.ok());
+  EXPECT_EQ(in_use.code(), ErrorCode::kIo);
+
+  TcpTransportOptions bad_host = options_for(2);
+  bad_host.listen.host = "not an address";
+  EXPECT_EQ(TcpTransport::open(ex_, bad_host, env::Random(1)).code(), ErrorCode::kInvalidArgument);
+
+  TcpTransportOptions bad_queue = options_for(2);
+  bad_queue.send_queue_bytes_max = bad_queue.max_frame_bytes - 1;
+  EXPECT_EQ(TcpTransport::open(ex_, bad_queue, env::Random(1)).code(), ErrorCode::kInvalidArgument);
+
+  TcpTransportOptions bad_backoff = options_for(2);
+  bad_backoff.reconnect_backoff_max = bad_backoff.reconnect_backoff_min / 2;
+  EXPECT_EQ(TcpTransport::open(ex_, bad_backoff, env::Random(1)).code(), ErrorCode::kInvalidArgument);
+}
+
+// Outside the fixture: the executor goes away right after the transports, with reads,
+// writes and timers still pending, and nothing runs in between.
+TEST(TcpTransportTeardownTest, ExecutorMayBeDestroyedRightAfterTheTransports) {
+  auto ex = std::make_unique<AsioExecutor>();
+  auto open = [&](env::NodeId id) {
+    TcpTransportOptions options;
+    options.self = id;
+    Result<std::unique_ptr<TcpTransport>> t = TcpTransport::open(*ex, options, env::Random(id));
+    EXPECT_TRUE(t.ok());
+    return std::move(t).value();
+  };
+  std::unique_ptr<TcpTransport> a = open(1);
+  std::unique_ptr<TcpTransport> b = open(2);
+  a->set_peer(2, b->local_address());
+  b->set_peer(1, a->local_address());
+  int received = 0;
+  b->set_receive_handler([&received](env::NodeId, Bytes) { ++received; });
+  a->send(2, to_bytes("one"));
+  ASSERT_TRUE(ex->run_until([&] { return received == 1; }, kLimit));
+  a->send(2, Bytes(1 << 20, 'x'));  // a write in progress
+  b->send(1, to_bytes("connecting"));  // a connection attempt in progress
+  a->set_peer(3, HostPort{"localhost", 1});  // a resolve in progress
+  a->send(3, to_bytes("resolving"));
+  a.reset();
+  b.reset();
+  ex.reset();
+}
+
+}  // namespace
+}  // namespace orbit::real
