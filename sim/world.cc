@@ -62,7 +62,8 @@ Result<void> WorldConfig::validate() const {
 class World::Node final : public NodeContext,
                           public env::Executor,
                           public env::Transport,
-                          public env::Recorder {
+                          public env::Recorder,
+                          public env::FaultPoints {
  public:
   Node(World& world, NodeId id, MonoTime mono_start, Duration wall_offset)
       : world_(world),
@@ -89,6 +90,19 @@ class World::Node final : public NodeContext,
     world_.record(id_, std::move(kind), std::move(data));
   }
   env::Recorder& recorder() override { return *this; }
+  env::FaultPoints& faults() override { return *this; }
+
+  // env::FaultPoints: the world's registry, with each firing recorded against this node.
+  bool fire(std::string_view site) override {
+    if (!world_.fault_points_.fire(site)) return false;
+    world_.record(id_, "fault_point", {{"site", std::string(site)}});
+    return true;
+  }
+  Duration delay(std::string_view site, Duration max) override {
+    const Duration d = world_.fault_points_.delay(site, max);
+    if (d > Duration::zero()) world_.record(id_, "fault_point", {{"site", std::string(site)}, {"delay_ns", d.count()}});
+    return d;
+  }
 
   // env::Executor
   void post(std::function<void()> fn) override {
@@ -131,7 +145,8 @@ Result<std::unique_ptr<World>> World::create(uint64_t seed, WorldConfig config) 
 World::World(uint64_t seed, WorldConfig config)
     : seed_(seed),
       config_(std::move(config)),
-      network_random_(env::mix64(seed ^ 0x6e6574776f726bULL)) {
+      network_random_(env::mix64(seed ^ 0x6e6574776f726bULL)),
+      fault_points_(seed) {
   env::Random setup(env::mix64(seed ^ 0x7365747570ULL));
   const uint32_t n = config_.nodes;
   nodes_.reserve(n);

@@ -30,6 +30,7 @@
 #include "runtime/env/result.h"
 #include "runtime/env/transport.h"
 #include "sim/event_queue.h"
+#include "sim/fault_points.h"
 #include "sim/history.h"
 #include "sim/network.h"
 #include "sim/sim_clock.h"
@@ -61,9 +62,10 @@ class NodeContext {
   // Records an event in the run's history, attributed to this node, at true time now.
   virtual void record(std::string kind, nlohmann::json data) = 0;
   virtual env::Recorder& recorder() = 0;
+  virtual env::FaultPoints& faults() = 0;
   // The seam as the runtime takes it.
   env::Env env() {
-    return env::Env{id(), executor(), clock(), transport(), disk(), random(), recorder()};
+    return env::Env{id(), executor(), clock(), transport(), disk(), random(), recorder(), faults()};
   }
 };
 
@@ -165,6 +167,9 @@ class World {
   Result<SimDisk*> disk(NodeId node);
   Result<void> flip_bit_at_rest(NodeId node);
 
+  // --- Fault points (BUGGIFY sites in runtime code).
+  FaultPointRegistry& fault_points() { return fault_points_; }
+
   // --- Observation.
   History& history() { return history_; }
   const History& history() const { return history_; }
@@ -201,6 +206,7 @@ class World {
   std::vector<Link> links_;  // links_[from * n + to]
   env::Random network_random_;
   History history_;
+  FaultPointRegistry fault_points_;
   TraceHash trace_;
   WorldStats stats_;
   NetworkStats net_stats_;

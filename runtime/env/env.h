@@ -5,6 +5,7 @@
 #include "runtime/env/clock.h"
 #include "runtime/env/disk.h"
 #include "runtime/env/executor.h"
+#include "runtime/env/fault_points.h"
 #include "runtime/env/random.h"
 #include "runtime/env/recorder.h"
 #include "runtime/env/transport.h"
@@ -19,6 +20,7 @@ struct Env {
   Disk& disk;
   Random& random;
   Recorder& recorder;
+  FaultPoints& faults;
 };
 
 }  // namespace orbit::env

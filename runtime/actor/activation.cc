@@ -1,0 +1,378 @@
+#include "runtime/actor/activation.h"
+
+#include <cassert>
+
+#include "runtime/actor/actor_system.h"
+#include "runtime/actor/lease_validity.h"
+#include "runtime/env/sleep.h"
+#include "runtime/persistence/snapshot_hash.h"
+
+namespace orbit::actor {
+
+using persistence::LeaseOutcome;
+using persistence::Snapshot;
+
+std::string_view to_string(DeactivationReason reason) {
+  switch (reason) {
+    case DeactivationReason::kIdle: return "idle";
+    case DeactivationReason::kLeaseLost: return "lease_lost";
+    case DeactivationReason::kLeaseLapsed: return "lease_lapsed";
+    case DeactivationReason::kDuplicate: return "duplicate";
+    case DeactivationReason::kShutdown: return "shutdown";
+    case DeactivationReason::kActivationFailed: return "activation_failed";
+    case DeactivationReason::kStateUncertain: return "state_uncertain";
+  }
+  return "?";
+}
+
+Activation::Activation(ActorSystem& system, ActorKey key, const KindInfo& kind, std::string holder)
+    : system_(system), env_(system.env()), key_(std::move(key)), kind_(kind), holder_(std::move(holder)) {}
+
+Activation::~Activation() {
+  if (lapse_timer_ != 0) env_.executor.cancel(lapse_timer_);
+  scope_.cancel_all();
+  fail_queued("activation destroyed");
+}
+
+bool Activation::lease_valid() const {
+  return state_ == ActivationState::kActive && env_.clock.mono_now() < valid_until_;
+}
+
+void Activation::arm_lapse_timer() {
+  if (lapse_timer_ != 0) env_.executor.cancel(lapse_timer_);
+  const Duration left = valid_until_ - env_.clock.mono_now();
+  lapse_timer_ = env_.executor.schedule_after(left, [this] {
+    lapse_timer_ = 0;
+    on_lease_lapse();
+  });
+}
+
+void Activation::on_lease_lapse() {
+  if (state_ != ActivationState::kActive) return;
+  if (env_.clock.mono_now() < valid_until_) {  // renewed meanwhile
+    arm_lapse_timer();
+    return;
+  }
+  ++system_.mutable_metrics().lease_lapses;
+  stop(DeactivationReason::kLeaseLapsed);
+}
+
+Task<Result<void>> Activation::activate() {
+  auto& metrics = system_.mutable_metrics();
+  const ActorSystemConfig& config = system_.config();
+  const MonoTime sent_at = env_.clock.mono_now();
+  // Named, not braced inside co_await: GCC 12 miscompiles initializer lists there.
+  persistence::Tags metadata;
+  metadata["node"] = std::to_string(env_.node);
+  Result<LeaseOutcome> lease = co_await system_.provider().acquire_lease(key_, holder_, config.lease_duration, metadata);
+  if (!lease.ok()) {
+    ++metrics.activation_failures;
+    state_ = ActivationState::kGone;
+    co_return Error{lease.code(), "lease acquire failed: " + lease.error().message};
+  }
+  if (!lease->granted) {
+    ++metrics.lease_conflicts;
+    conflict_ = lease->record;
+    state_ = ActivationState::kGone;
+    co_return Error{ErrorCode::kRejected, "lease held by " + lease->record.holder};
+  }
+  ++metrics.lease_acquires;
+  lease_version_ = lease->record.version;
+  valid_until_ = lease_valid_until(sent_at, config.lease_duration, config.max_clock_drift, config.safety_margin);
+  system_.record("lease_acquired", key_,
+                 {{"holder", holder_},
+                  {"version", lease_version_},
+                  {"valid_for_ns", (valid_until_ - env_.clock.mono_now()).count()}});
+
+  instance_ = kind_.make();
+  instance_->attach(this);
+  if (Result<void> loaded = co_await load_snapshot(); !loaded.ok()) {
+    ++metrics.activation_failures;
+    state_ = ActivationState::kGone;
+    // The lease is ours and nothing was written: hand it back so another try can proceed.
+    (void)co_await system_.provider().release_lease(key_, holder_, lease_version_);
+    system_.record("activation_failed", key_, {{"holder", holder_}, {"error", to_string(loaded.error())}});
+    co_return loaded.error();
+  }
+  if (env_.clock.mono_now() >= valid_until_) {
+    ++metrics.activation_failures;
+    state_ = ActivationState::kGone;
+    co_return Error{ErrorCode::kUnavailable, "lease validity ran out while activating"};
+  }
+
+  state_ = ActivationState::kActive;
+  last_activity_ = env_.clock.mono_now();
+  ++metrics.activations;
+  system_.record("activation", key_, {{"holder", holder_}, {"token", lease_version_}, {"state_version", state_version_}});
+  arm_lapse_timer();
+  scope_.spawn(renewal_loop());
+  scope_.spawn(idle_loop());
+  if (!kind_.policy.is_write_through()) scope_.spawn(snapshot_loop());
+  co_return Result<void>{};
+}
+
+Task<Result<void>> Activation::load_snapshot() {
+  auto& metrics = system_.mutable_metrics();
+  Result<std::vector<Snapshot>> snapshots = co_await system_.provider().read_snapshots(key_);
+  if (!snapshots.ok()) co_return Error{snapshots.code(), "reading snapshots: " + snapshots.error().message};
+  ++metrics.snapshot_loads;
+  if (snapshots->empty()) {
+    persisted_state_ = instance_->canonical_state();
+    co_return Result<void>{};
+  }
+  // Newest first; the first that verifies wins. A corrupt version is never loaded.
+  for (const Snapshot& snapshot : *snapshots) {
+    const bool verified = persistence::hash_verifies(snapshot);
+    if (!verified) {
+      ++metrics.snapshot_integrity_failures;
+      system_.record("snapshot_integrity_failure", key_,
+                     {{"version", snapshot.version}, {"expected_sha256", snapshot.sha256},
+                      {"actual_sha256", persistence::sha256_hex(snapshot.state)}});
+      continue;
+    }
+    if (Result<void> r = instance_->load_state(snapshot.state); !r.ok()) {
+      ++metrics.snapshot_integrity_failures;
+      system_.record("snapshot_integrity_failure", key_, {{"version", snapshot.version}, {"error", r.error().message}});
+      continue;
+    }
+    state_version_ = snapshot.version;
+    created_at_ns_ = snapshot.created_at_ns;
+    persisted_state_ = instance_->canonical_state();
+    system_.record("snapshot_load", key_,
+                   {{"version", snapshot.version}, {"sha256", snapshot.sha256}, {"verified", true},
+                    {"newest", snapshot.version == snapshots->front().version}});
+    co_return Result<void>{};
+  }
+  co_return Error{ErrorCode::kCorrupt, "no retained snapshot of " + key_.to_string() + " verifies (" +
+                                           std::to_string(snapshots->size()) + " tried)"};
+}
+
+Task<Result<Json>> Activation::invoke(Json request) {
+  if (state_ != ActivationState::kActive) {
+    co_return Error{ErrorCode::kUnavailable, "activation of " + key_.to_string() + " is not active"};
+  }
+  auto envelope = std::make_shared<Envelope>();
+  envelope->request = std::move(request);
+  mailbox_.push_back(envelope);
+  if (!processing_) {
+    processing_ = true;
+    scope_.spawn(process_mailbox());
+  }
+  co_return co_await envelope->reply.wait();
+}
+
+Task<void> Activation::process_mailbox() {
+  auto& metrics = system_.mutable_metrics();
+  while (!mailbox_.empty()) {
+    current_ = mailbox_.front();
+    mailbox_.pop_front();
+    if (!lease_valid()) {
+      current_->reply.set(Error{ErrorCode::kUnavailable, "lease of " + key_.to_string() + " is not valid"});
+      current_.reset();
+      if (state_ == ActivationState::kActive) on_lease_lapse();
+      continue;
+    }
+    last_activity_ = env_.clock.mono_now();
+    ++metrics.calls_invoked;
+    std::shared_ptr<Envelope> envelope = current_;
+    Result<Json> reply = co_await instance_->handle_json(std::move(envelope->request));
+    if (state_ != ActivationState::kActive) {
+      // Stopped while the handler ran (lease lost or lapsed): its effects are not durable
+      // and must not be acknowledged.
+      envelope->reply.set(Error{ErrorCode::kUnavailable, "activation stopped while handling the call"});
+      current_.reset();
+      continue;
+    }
+    if (kind_.policy.is_write_through()) {
+      if (Result<void> persisted = co_await persist_if_changed(); !persisted.ok()) {
+        // Not known to be durable, so not acknowledged. A rejected write means we are a
+        // duplicate (stop() ran). Otherwise the outcome is unknown (the store may have
+        // applied it and the reply got lost): learn the truth from the store before the
+        // next message, so we neither lose the write nor fork from it.
+        const bool rejected = persisted.code() == ErrorCode::kRejected;
+        envelope->reply.set(Error{rejected ? ErrorCode::kUnavailable : ErrorCode::kTimeout,
+                                  "state not persisted: " + persisted.error().message});
+        current_.reset();
+        if (!rejected && state_ == ActivationState::kActive) co_await resync_after_unknown_write();
+        continue;
+      }
+    }
+    envelope->reply.set(std::move(reply));
+    current_.reset();
+  }
+  processing_ = false;
+}
+
+Task<void> Activation::resync_after_unknown_write() {
+  Result<std::vector<Snapshot>> snapshots = co_await system_.provider().read_snapshots(key_);
+  if (state_ != ActivationState::kActive) co_return;
+  if (!snapshots.ok()) {
+    // Cannot tell what is durable: stop; the next activation loads the store's truth.
+    system_.record("state_uncertain", key_, {{"holder", holder_}, {"error", to_string(snapshots.error())}});
+    stop(DeactivationReason::kStateUncertain);
+    co_return;
+  }
+  for (const Snapshot& snapshot : *snapshots) {
+    if (!persistence::hash_verifies(snapshot) || snapshot.version < state_version_) continue;
+    if (snapshot.version > state_version_ && snapshot.fencing_token == lease_version_ &&
+        instance_->load_state(snapshot.state).ok()) {
+      // Our write did land.
+      state_version_ = snapshot.version;
+      persisted_state_ = instance_->canonical_state();
+      system_.record("unknown_write_resolved", key_, {{"version", state_version_}, {"applied", true}});
+      co_return;
+    }
+    break;
+  }
+  // It did not land (or someone else wrote, which the next write's fencing will reveal).
+  (void)instance_->load_state(persisted_state_);
+  system_.record("unknown_write_resolved", key_, {{"version", state_version_}, {"applied", false}});
+}
+
+Task<Result<void>> Activation::persist_if_changed() {
+  Bytes now = instance_->canonical_state();
+  if (now == persisted_state_) co_return Result<void>{};
+  Result<uint64_t> written = co_await persist_state(state_version_);
+  if (!written.ok()) co_return written.error();
+  co_return Result<void>{};
+}
+
+Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
+  auto& metrics = system_.mutable_metrics();
+  if (!lease_valid()) co_return Error{ErrorCode::kUnavailable, "lease of " + key_.to_string() + " is not valid"};
+  Snapshot snapshot;
+  snapshot.key = key_;
+  snapshot.version = expected_version + 1;
+  snapshot.state = instance_->canonical_state();
+  snapshot.sha256 = persistence::sha256_hex(snapshot.state);
+  snapshot.fencing_token = lease_version_;
+  const int64_t wall_ns = to_nanos(env_.clock.wall_now());
+  snapshot.created_at_ns = created_at_ns_ != 0 ? created_at_ns_ : wall_ns;
+  snapshot.updated_at_ns = wall_ns;
+  snapshot.node = std::to_string(env_.node);
+  Bytes state_bytes = snapshot.state;
+  Result<void> r = co_await system_.provider().write_snapshot(snapshot, expected_version);
+  system_.record("snapshot_write", key_,
+                 {{"version", snapshot.version}, {"token", lease_version_}, {"sha256", snapshot.sha256},
+                  {"holder", holder_}, {"ok", r.ok()}, {"error", r.ok() ? "" : std::string(to_string(r.code()))}});
+  if (!r.ok()) {
+    if (r.code() == ErrorCode::kRejected) {
+      // The store knows a newer lease: another activation took over. This one is a
+      // duplicate: stop at once, write nothing more.
+      ++metrics.duplicate_activations_detected;
+      system_.record("duplicate_detected", key_, {{"holder", holder_}, {"token", lease_version_}});
+      stop(DeactivationReason::kDuplicate);
+    }
+    co_return r.error();
+  }
+  ++metrics.snapshot_writes;
+  state_version_ = snapshot.version;
+  created_at_ns_ = snapshot.created_at_ns;
+  persisted_state_ = std::move(state_bytes);
+  co_return state_version_;
+}
+
+Task<void> Activation::renewal_loop() {
+  auto& metrics = system_.mutable_metrics();
+  const ActorSystemConfig& config = system_.config();
+  const auto renew_every =
+      Duration(static_cast<Duration::rep>(static_cast<double>(config.lease_duration.count()) * config.lease_renewal_fraction));
+  Duration wait = renew_every;
+  for (;;) {
+    co_await sleep(env_.executor, wait);
+    if (state_ != ActivationState::kActive) co_return;
+    const MonoTime sent_at = env_.clock.mono_now();
+    Result<LeaseOutcome> renewed = co_await system_.provider().renew_lease(key_, holder_, lease_version_, config.lease_duration);
+    if (state_ != ActivationState::kActive) co_return;
+    if (renewed.ok() && renewed->granted) {
+      ++metrics.lease_renewals;
+      valid_until_ = lease_valid_until(sent_at, config.lease_duration, config.max_clock_drift, config.safety_margin);
+      system_.record("lease_renewed", key_,
+                     {{"holder", holder_}, {"version", lease_version_},
+                      {"valid_for_ns", (valid_until_ - env_.clock.mono_now()).count()}});
+      arm_lapse_timer();
+      wait = renew_every;
+      continue;
+    }
+    if (renewed.ok()) {
+      ++metrics.lease_conflicts;
+      system_.record("lease_lost", key_, {{"holder", holder_}, {"version", lease_version_}, {"now_held_by", renewed->record.holder},
+                                          {"now_version", renewed->record.version}});
+      stop(DeactivationReason::kLeaseLost);
+      co_return;
+    }
+    // The store did not answer: retry soon; the lapse timer stops us if validity runs out.
+    wait = std::max<Duration>(renew_every / 8, 10ms);
+  }
+}
+
+Task<void> Activation::snapshot_loop() {
+  for (;;) {
+    co_await sleep(env_.executor, kind_.policy.interval);
+    if (state_ != ActivationState::kActive) co_return;
+    if (processing_) continue;  // never persist half-way through a handler
+    (void)co_await persist_if_changed();
+  }
+}
+
+Task<void> Activation::idle_loop() {
+  const Duration idle = system_.config().idle_timeout;
+  for (;;) {
+    const Duration since = env_.clock.mono_now() - last_activity_;
+    co_await sleep(env_.executor, since >= idle ? idle : idle - since);
+    if (state_ != ActivationState::kActive) co_return;
+    if (processing_ || !mailbox_.empty()) continue;
+    if (env_.clock.mono_now() - last_activity_ >= idle) {
+      co_await deactivate(DeactivationReason::kIdle);
+      co_return;
+    }
+  }
+}
+
+Task<void> Activation::deactivate(DeactivationReason reason) {
+  if (state_ != ActivationState::kActive) co_return;
+  state_ = ActivationState::kDeactivating;
+  fail_queued("activation of " + key_.to_string() + " is deactivating");
+  // Final snapshot, with the lease still ours: lease_valid() needs kActive, so check by hand.
+  if (env_.clock.mono_now() < valid_until_) {
+    Bytes now = instance_->canonical_state();
+    if (now != persisted_state_) {
+      state_ = ActivationState::kActive;
+      Result<uint64_t> written = co_await persist_state(state_version_);
+      if (state_ == ActivationState::kActive) state_ = ActivationState::kDeactivating;
+      if (!written.ok() && written.code() == ErrorCode::kRejected) co_return;  // stop() retired us
+    }
+    if (env_.clock.mono_now() < valid_until_ && state_ == ActivationState::kDeactivating) {
+      Result<void> released = co_await system_.provider().release_lease(key_, holder_, lease_version_);
+      system_.record("lease_released", key_, {{"holder", holder_}, {"version", lease_version_}, {"ok", released.ok()}});
+    }
+  }
+  if (state_ == ActivationState::kGone) co_return;
+  stop(reason);
+}
+
+void Activation::fail_queued(const std::string& why) {
+  while (!mailbox_.empty()) {
+    std::shared_ptr<Envelope> envelope = mailbox_.front();
+    mailbox_.pop_front();
+    envelope->reply.set(Error{ErrorCode::kUnavailable, why});
+  }
+}
+
+void Activation::stop(DeactivationReason reason) {
+  if (state_ == ActivationState::kGone) return;
+  state_ = ActivationState::kGone;
+  if (lapse_timer_ != 0) {
+    env_.executor.cancel(lapse_timer_);
+    lapse_timer_ = 0;
+  }
+  fail_queued("activation of " + key_.to_string() + " stopped: " + std::string(to_string(reason)));
+  if (current_ && !current_->reply.is_set()) {
+    current_->reply.set(Error{ErrorCode::kUnavailable, "activation stopped: " + std::string(to_string(reason))});
+  }
+  ++system_.mutable_metrics().deactivations;
+  system_.record("deactivation", key_, {{"holder", holder_}, {"token", lease_version_}, {"reason", to_string(reason)}});
+  system_.retire(this);
+}
+
+}  // namespace orbit::actor

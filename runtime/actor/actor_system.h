@@ -1,0 +1,163 @@
+// ActorSystem: the actor runtime of one node. It hosts activations, keeps the directory
+// entries of the names this node owns, and routes calls, two-step as in Proto.Cluster:
+//
+//   caller --actor.route--> identity owner (hash ring over live members)
+//          owner: directory entry, or place a new activation (policy), then
+//          --actor.invoke--> activation node --> Activation::invoke
+//
+// Topology changes move names, not state: when the view changes, every node re-registers
+// its activations with their (possibly new) owners, so a new owner rebuilds its entries;
+// an owner without an entry places the actor, and if a live activation still holds the
+// lease elsewhere, the lease conflict names it and the owner redirects there.
+//
+// Call outcomes for clients: ok; kTimeout (outcome unknown: it may have been applied);
+// kUnavailable (definitely not applied; retried here with backoff until the deadline);
+// kRejected{reason}; kConflict; or the handler's own error.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/actor/activation.h"
+#include "runtime/actor/actor.h"
+#include "runtime/actor/config.h"
+#include "runtime/cluster/membership.h"
+#include "runtime/cluster/placement_ring.h"
+#include "runtime/env/env.h"
+#include "runtime/env/task_scope.h"
+#include "runtime/persistence/provider.h"
+#include "runtime/rpc/rpc_node.h"
+
+namespace orbit::actor {
+
+struct KindInfo {
+  std::string kind;
+  PersistencePolicy policy;
+  std::function<std::unique_ptr<ActorInstance>()> make;
+};
+
+struct ActorSystemMetrics {
+  uint64_t activations = 0;
+  uint64_t deactivations = 0;
+  uint64_t activation_failures = 0;
+  uint64_t duplicate_activations_detected = 0;
+  uint64_t lease_acquires = 0;
+  uint64_t lease_renewals = 0;
+  uint64_t lease_conflicts = 0;
+  uint64_t lease_lapses = 0;
+  uint64_t snapshot_writes = 0;
+  uint64_t snapshot_loads = 0;
+  uint64_t snapshot_integrity_failures = 0;
+  uint64_t calls_routed = 0;
+  uint64_t calls_invoked = 0;
+  uint64_t rejected_at_capacity = 0;
+};
+
+template <typename Kind>
+class ActorRef;
+
+class ActorSystem {
+ public:
+  ActorSystem(env::Env& env, rpc::RpcNode& rpc, cluster::Membership& membership,
+              persistence::PersistenceProvider& provider, ActorSystemConfig config);
+  ~ActorSystem();
+  ActorSystem(const ActorSystem&) = delete;
+  ActorSystem& operator=(const ActorSystem&) = delete;
+
+  template <typename Kind>
+  void register_kind() {
+    register_kind(KindInfo{std::string(Kind::kKind), Kind::policy(),
+                           [] { return std::make_unique<TypedInstance<Kind>>(); }});
+  }
+  void register_kind(KindInfo info);
+
+  // A transient reference: cheap, holds no activation.
+  template <typename Kind>
+  ActorRef<Kind> get(std::string id) {
+    return ActorRef<Kind>(*this, ActorKey{std::string(Kind::kKind), std::move(id)});
+  }
+
+  // The untyped call path behind ActorRef::call.
+  Task<Result<Json>> call(ActorKey key, Json request, Duration timeout);
+
+  // Deactivates every activation gracefully (final snapshots, lease releases).
+  Task<void> deactivate_all();
+
+  // Stops everything at once without I/O (process teardown). Idempotent.
+  void shutdown();
+
+  size_t active_count() const { return activations_.size(); }
+  std::vector<ActorKey> active_keys() const;
+  const ActorSystemMetrics& metrics() const { return metrics_; }
+  const ActorSystemConfig& config() const { return config_; }
+
+  // --- For Activation.
+  env::Env& env() { return env_; }
+  persistence::PersistenceProvider& provider() { return provider_; }
+  ActorSystemMetrics& mutable_metrics() { return metrics_; }
+  void record(std::string kind, const ActorKey& key, Json data);
+  // The activation has stopped; remove it once none of its code is on the stack.
+  void retire(Activation* activation);
+
+ private:
+  Task<Result<Json>> on_route(rpc::NodeId from, Json body);
+  Task<Result<Json>> on_invoke(rpc::NodeId from, Json body);
+  Task<Result<Json>> on_register(rpc::NodeId from, Json body);
+  Task<Result<Json>> route(ActorKey key, Json request, Duration budget);
+  Task<Result<Json>> invoke_local(ActorKey key, Json request);
+  Task<void> register_with_owner(ActorKey key);
+  std::optional<rpc::NodeId> owner_of(const ActorKey& key) const;
+  rpc::NodeId place(const ActorKey& key);
+  void on_view_change(const cluster::MembershipView& view);
+  std::string next_holder();
+
+  env::Env& env_;
+  rpc::RpcNode& rpc_;
+  cluster::Membership& membership_;
+  persistence::PersistenceProvider& provider_;
+  const ActorSystemConfig config_;
+  std::map<std::string, KindInfo> kinds_;
+  std::map<ActorKey, std::unique_ptr<Activation>> activations_;
+  std::vector<std::unique_ptr<Activation>> retired_;
+  std::map<ActorKey, rpc::NodeId> directory_;  // entries for names this node owns
+  std::unique_ptr<cluster::PlacementRing> ring_;
+  std::vector<rpc::NodeId> live_nodes_;
+  uint64_t next_activation_seq_ = 1;
+  ActorSystemMetrics metrics_;
+  bool shut_down_ = false;
+  TaskScope scope_;  // background work (registrations, deactivations); destroyed first
+};
+
+// A typed, transient reference to an actor.
+template <typename Kind>
+class ActorRef {
+ public:
+  ActorRef(ActorSystem& system, ActorKey key) : system_(&system), key_(std::move(key)) {}
+  const ActorKey& key() const { return key_; }
+
+  // The task copies what it needs: it may outlive this (often temporary) reference.
+  Task<Result<typename Kind::Response>> call(typename Kind::Request request, Duration timeout) const {
+    return call_on(system_, key_, std::move(request), timeout);
+  }
+
+ private:
+  static Task<Result<typename Kind::Response>> call_on(ActorSystem* system, ActorKey key,
+                                                       typename Kind::Request request, Duration timeout) {
+    Result<Json> reply = co_await system->call(std::move(key), Json(std::move(request)), timeout);
+    if (!reply.ok()) co_return reply.error();
+    try {
+      co_return reply.value().template get<typename Kind::Response>();
+    } catch (const Json::exception& e) {
+      co_return Error{ErrorCode::kCorrupt, std::string("malformed response: ") + e.what()};
+    }
+  }
+
+  ActorSystem* system_;
+  ActorKey key_;
+};
+
+}  // namespace orbit::actor
