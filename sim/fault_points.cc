@@ -26,6 +26,13 @@ Result<void> FaultPointRegistry::force(const std::string& name, double fire_prob
   return {};
 }
 
+Result<void> FaultPointRegistry::force_delay(const std::string& name, Duration delay) {
+  if (delay < Duration::zero()) return Error{ErrorCode::kInvalidArgument, "fault point " + name + ": negative delay"};
+  if (auto r = force(name, 1.0); !r) return r;
+  sites_[name].fixed_delay = delay;
+  return {};
+}
+
 FaultSiteStats& FaultPointRegistry::site(std::string_view name) {
   auto it = sites_.find(name);
   if (it != sites_.end()) return it->second;
@@ -47,6 +54,8 @@ bool FaultPointRegistry::fire(std::string_view name) {
 
 Duration FaultPointRegistry::delay(std::string_view name, Duration max) {
   if (!fire(name)) return Duration::zero();
+  const FaultSiteStats& stats = sites_.find(name)->second;
+  if (stats.fixed_delay) return *stats.fixed_delay;
   return random_.duration_between(Duration::zero(), max);
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,7 @@ struct FaultSiteStats {
   bool enabled = false;
   bool forced = false;
   double fire_probability = 0.0;
+  std::optional<Duration> fixed_delay;
   uint64_t reached = 0;
   uint64_t fired = 0;
 };
@@ -38,6 +40,8 @@ class FaultPointRegistry {
   Result<void> set_defaults(const FaultPointDefaults& defaults);
   // Enables `site` for this run, firing with `fire_probability` (1.0: every time).
   Result<void> force(const std::string& site, double fire_probability);
+  // Makes `site` fire every time with exactly `delay` (tests that need a precise stall).
+  Result<void> force_delay(const std::string& site, Duration delay);
 
   bool fire(std::string_view site);
   Duration delay(std::string_view site, Duration max);

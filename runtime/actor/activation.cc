@@ -177,8 +177,8 @@ Task<void> Activation::process_mailbox() {
     std::shared_ptr<Envelope> envelope = current_;
     Result<Json> reply = co_await instance_->handle_json(std::move(envelope->request));
     if (state_ != ActivationState::kActive) {
-      // Stopped while the handler ran (lease lost or lapsed): its effects are not durable
-      // and must not be acknowledged.
+      // Stopped while the handler ran (lease lost or lapsed) and nothing was written: its
+      // effects are not durable and must not be acknowledged.
       envelope->reply.set(Error{ErrorCode::kUnavailable, "activation stopped while handling the call"});
       current_.reset();
       continue;
@@ -186,16 +186,18 @@ Task<void> Activation::process_mailbox() {
     if (kind_.policy.is_write_through()) {
       if (Result<void> persisted = co_await persist_if_changed(); !persisted.ok()) {
         // Not known to be durable, so not acknowledged. A rejected write means we are a
-        // duplicate (stop() ran). Otherwise the outcome is unknown (the store may have
+        // duplicate (stopped). Otherwise the outcome is unknown (the store may have
         // applied it and the reply got lost): learn the truth from the store before the
         // next message, so we neither lose the write nor fork from it.
         const bool rejected = persisted.code() == ErrorCode::kRejected;
-        envelope->reply.set(Error{rejected ? ErrorCode::kUnavailable : ErrorCode::kTimeout,
+        const bool never_sent = persisted.code() == ErrorCode::kUnavailable;
+        envelope->reply.set(Error{rejected || never_sent ? ErrorCode::kUnavailable : ErrorCode::kTimeout,
                                   "state not persisted: " + persisted.error().message});
         current_.reset();
-        if (!rejected && state_ == ActivationState::kActive) co_await resync_after_unknown_write();
+        if (!rejected && !never_sent && state_ == ActivationState::kActive) co_await resync_after_unknown_write();
         continue;
       }
+      // Durable: acknowledged even if the activation stopped while the write was out.
     }
     envelope->reply.set(std::move(reply));
     current_.reset();
@@ -240,6 +242,14 @@ Task<Result<void>> Activation::persist_if_changed() {
 Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
   auto& metrics = system_.mutable_metrics();
   if (!lease_valid()) co_return Error{ErrorCode::kUnavailable, "lease of " + key_.to_string() + " is not valid"};
+  write_in_flight_ = true;
+  // Fault point: a stall between the lease check and the write leaving (a GC pause, a slow
+  // serializer). Nothing local can catch a write that leaves after the lease is gone;
+  // the store's fencing check must.
+  if (const Duration stall = env_.faults.delay("actor.stall_before_snapshot_write", system_.config().lease_duration * 2);
+      stall > Duration::zero()) {
+    co_await sleep(env_.executor, stall);
+  }
   Snapshot snapshot;
   snapshot.key = key_;
   snapshot.version = expected_version + 1;
@@ -252,6 +262,7 @@ Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
   snapshot.node = std::to_string(env_.node);
   Bytes state_bytes = snapshot.state;
   Result<void> r = co_await system_.provider().write_snapshot(snapshot, expected_version);
+  write_in_flight_ = false;
   system_.record("snapshot_write", key_,
                  {{"version", snapshot.version}, {"token", lease_version_}, {"sha256", snapshot.sha256},
                   {"holder", holder_}, {"ok", r.ok()}, {"error", r.ok() ? "" : std::string(to_string(r.code()))}});
@@ -263,8 +274,10 @@ Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
       system_.record("duplicate_detected", key_, {{"holder", holder_}, {"token", lease_version_}});
       stop(DeactivationReason::kDuplicate);
     }
+    if (retire_after_write_) system_.retire(this);
     co_return r.error();
   }
+  if (retire_after_write_) system_.retire(this);
   ++metrics.snapshot_writes;
   state_version_ = snapshot.version;
   created_at_ns_ = snapshot.created_at_ns;
@@ -280,6 +293,10 @@ Task<void> Activation::renewal_loop() {
   Duration wait = renew_every;
   for (;;) {
     co_await sleep(env_.executor, wait);
+    // Fault point: a renewal that goes out late (a busy loop, a slow scheduler).
+    if (const Duration late = env_.faults.delay("actor.delay_renewal", config.lease_duration / 2); late > Duration::zero()) {
+      co_await sleep(env_.executor, late);
+    }
     if (state_ != ActivationState::kActive) co_return;
     const MonoTime sent_at = env_.clock.mono_now();
     Result<LeaseOutcome> renewed = co_await system_.provider().renew_lease(key_, holder_, lease_version_, config.lease_duration);
@@ -367,11 +384,15 @@ void Activation::stop(DeactivationReason reason) {
     lapse_timer_ = 0;
   }
   fail_queued("activation of " + key_.to_string() + " stopped: " + std::string(to_string(reason)));
+  ++system_.mutable_metrics().deactivations;
+  system_.record("deactivation", key_, {{"holder", holder_}, {"token", lease_version_}, {"reason", to_string(reason)}});
+  if (write_in_flight_) {
+    retire_after_write_ = true;  // the write's verdict answers the current call
+    return;
+  }
   if (current_ && !current_->reply.is_set()) {
     current_->reply.set(Error{ErrorCode::kUnavailable, "activation stopped: " + std::string(to_string(reason))});
   }
-  ++system_.mutable_metrics().deactivations;
-  system_.record("deactivation", key_, {{"holder", holder_}, {"token", lease_version_}, {"reason", to_string(reason)}});
   system_.retire(this);
 }
 

@@ -120,6 +120,12 @@ class Activation final : public ActorServices {
   std::shared_ptr<Envelope> current_;
   std::unique_ptr<OneShot<bool>> wake_;
   bool processing_ = false;
+  // A state write has left (or is about to leave) for the store. A stop meanwhile must not
+  // answer its call nor destroy the activation before the store's verdict is known: an
+  // accepted write is durable and must be acknowledged, a rejected one is the duplicate
+  // detection this activation exists to report.
+  bool write_in_flight_ = false;
+  bool retire_after_write_ = false;
 
   TaskScope scope_;  // the activation's loops; destroyed first
 };

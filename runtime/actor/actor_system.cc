@@ -196,7 +196,12 @@ Task<Result<Json>> ActorSystem::call(ActorKey key, Json request, Duration timeou
       co_return Error{ErrorCode::kUnavailable, "not applied before the deadline: " + last_reason};
     }
     const auto owner = owner_of(key);
-    if (owner) {
+    const cluster::MemberInfo* info = owner ? membership_.view().find(*owner) : nullptr;
+    if (info != nullptr && info->status == cluster::MemberStatus::kSuspect) {
+      // A request sent to a member that may be dead has an unknowable outcome; waiting
+      // until it is alive again or removed costs less than an indeterminate call.
+      last_reason = "the owner of " + key.to_string() + " (node " + std::to_string(*owner) + ") is suspect";
+    } else if (owner) {
       Json route_body = Json::object();
       route_body["key"] = key_json(key);
       route_body["req"] = request;
@@ -239,10 +244,13 @@ Task<Result<Json>> ActorSystem::route(ActorKey key, Json request, Duration budge
     Json invoke = Json::object();
     invoke["key"] = key_json(key);
     invoke["req"] = request;
-    Result<Json> reply = target == env_.node
-                             ? Result<Json>(co_await invoke_local(key, request))
-                             : co_await rpc_.call(target, "actor.invoke", std::move(invoke),
-                                                  std::min(left, config_.internal_call_timeout));
+    // Plain if/else: GCC 12 mishandles temporaries of co_await inside a ?: expression.
+    Result<Json> reply = Json();
+    if (target == env_.node) {
+      reply = co_await invoke_local(key, request);
+    } else {
+      reply = co_await rpc_.call(target, "actor.invoke", std::move(invoke), std::min(left, config_.internal_call_timeout));
+    }
     if (!reply.ok()) {
       // The activation node did not answer: forget it; whether the call ran is unknown.
       if (auto it = directory_.find(key); it != directory_.end() && it->second == target) directory_.erase(it);

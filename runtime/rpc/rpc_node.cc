@@ -185,6 +185,9 @@ Task<void> RpcNode::serve_one(NodeId from, uint64_t id, std::string method, Json
   } else {
     result = co_await it->second(from, std::move(body));
   }
+  // Fault point: the work is done (and maybe committed) but the reply is lost, so the
+  // caller cannot tell whether it happened (Orleans #6128).
+  if (env_.faults.fire("rpc.drop_reply_after_commit")) co_return;
   Json reply{{"k", kResponse}, {"i", id}};
   if (result.ok()) {
     reply["b"] = std::move(result.value());

@@ -1,0 +1,380 @@
+// The actor runtime in a simulated 5-member cluster plus a storage node: the acceptance
+// cases of the runtime issue, each from the history and the actors' own answers.
+#include "runtime/actor/actor_system.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "runtime/persistence/snapshot_hash.h"
+#include "sim/cluster_world.h"
+
+namespace orbit::actor {
+namespace {
+
+using sim::ClusterOptions;
+using sim::ClusterWorld;
+using sim::NodeId;
+
+// --- Test kinds ---------------------------------------------------------------------------
+
+struct CounterState {
+  int64_t value = 0;
+};
+void to_json(Json& j, const CounterState& s) { j = Json{{"value", s.value}}; }
+void from_json(const Json& j, CounterState& s) { s.value = j.at("value").get<int64_t>(); }
+
+// add n (n = 0 reads). write_through: every acknowledged add is durable.
+class Counter : public Actor<CounterState> {
+ public:
+  static constexpr std::string_view kKind = "counter";
+  using Request = int64_t;
+  using Response = int64_t;
+  static PersistencePolicy policy() { return PersistencePolicy::write_through(); }
+  Task<Result<int64_t>> handle(int64_t n) { co_return state().value += n; }
+};
+
+// The same, persisted periodically (hourly: in these tests only on deactivation).
+class LazyCounter : public Actor<CounterState> {
+ public:
+  static constexpr std::string_view kKind = "lazy_counter";
+  using Request = int64_t;
+  using Response = int64_t;
+  static PersistencePolicy policy() { return PersistencePolicy::periodic(1h); }
+  Task<Result<int64_t>> handle(int64_t n) { co_return state().value += n; }
+};
+
+// Optimistic concurrency: persists explicitly with the version the caller names.
+class Versioned : public Actor<CounterState> {
+ public:
+  static constexpr std::string_view kKind = "versioned";
+  using Request = std::vector<int64_t>;  // {amount, expected_version}
+  using Response = int64_t;              // the new version
+  static PersistencePolicy policy() { return PersistencePolicy::periodic(1h); }
+  Task<Result<int64_t>> handle(std::vector<int64_t> req) {
+    state().value += req.at(0);
+    Result<uint64_t> v = co_await update_state(static_cast<uint64_t>(req.at(1)));
+    if (!v.ok()) co_return v.error();
+    co_return static_cast<int64_t>(*v);
+  }
+};
+
+ClusterOptions options(uint64_t seed = 1, uint32_t members = 5) {
+  ClusterOptions o;
+  o.seed = seed;
+  o.members = members;
+  o.node.actors.lease_duration = 5s;
+  o.node.actors.idle_timeout = 2h;
+  o.node.membership.heartbeat_interval = 200ms;
+  o.node.membership.suspect_after = 1s;
+  o.node.membership.remove_after = 3s;
+  o.register_kinds = [](ActorSystem& s) {
+    s.register_kind<Counter>();
+    s.register_kind<LazyCounter>();
+    s.register_kind<Versioned>();
+  };
+  return o;
+}
+
+std::unique_ptr<ClusterWorld> make_cluster(ClusterOptions o) {
+  auto c = ClusterWorld::create(std::move(o));
+  EXPECT_TRUE(c.ok()) << to_string(c.error());
+  auto cluster = std::move(*c);
+  EXPECT_TRUE(cluster->await_converged());
+  cluster->run_for(500ms);  // the store finishes recovery
+  return cluster;
+}
+
+template <typename Kind>
+std::optional<Result<typename Kind::Response>> call(ClusterWorld& c, NodeId from, std::string id,
+                                                    typename Kind::Request req, Duration timeout = 20s) {
+  return c.run<Result<typename Kind::Response>>(
+      from,
+      [id, req, timeout](node::OrbitNode& n) { return n.actors().get<Kind>(id).call(req, timeout); },
+      timeout + 5s);
+}
+
+// Members hosting an activation of `key`, now.
+std::vector<NodeId> hosts(ClusterWorld& c, const ActorKey& key) {
+  std::vector<NodeId> out;
+  for (NodeId id = 0; id < c.members(); ++id) {
+    node::OrbitNode* n = c.member(id);
+    if (n == nullptr) continue;
+    for (const auto& k : n->actors().active_keys()) {
+      if (k == key) out.push_back(id);
+    }
+  }
+  return out;
+}
+
+size_t count_events(ClusterWorld& c, std::string_view kind, const std::string& actor) {
+  size_t n = 0;
+  for (const auto& e : c.world().history().events()) {
+    if (e.kind == kind && e.data.value("actor", "") == actor) ++n;
+  }
+  return n;
+}
+
+// --- Acceptance cases -----------------------------------------------------------------------
+
+TEST(ActorSystemTest, ActivatesOnFirstCallAndForwardsFromEveryNode) {
+  auto c = make_cluster(options());
+  for (NodeId from = 0; from < 5; ++from) {
+    auto r = call<Counter>(*c, from, "c1", 1);
+    ASSERT_TRUE(r.has_value());
+    ASSERT_TRUE(r->ok()) << to_string(r->error());
+    EXPECT_EQ(**r, from + 1);
+  }
+  EXPECT_EQ(hosts(*c, {"counter", "c1"}).size(), 1u);
+  EXPECT_EQ(count_events(*c, "activation", "counter/c1"), 1u);
+}
+
+TEST(ActorSystemTest, LeaseRenewalKeepsOneActivationAliveFor100Minutes) {
+  auto c = make_cluster(options(2));
+  ASSERT_TRUE(call<Counter>(*c, 1, "steady", 1).value().ok());
+  const auto first_host = hosts(*c, {"counter", "steady"});
+  ASSERT_EQ(first_host.size(), 1u);
+  for (int minute = 10; minute <= 100; minute += 10) {
+    c->run_for(10min);
+    auto r = call<Counter>(*c, static_cast<NodeId>(minute / 10 % 5), "steady", 1);
+    ASSERT_TRUE(r.has_value() && r->ok()) << "at minute " << minute;
+  }
+  EXPECT_EQ(hosts(*c, {"counter", "steady"}), first_host);
+  EXPECT_EQ(count_events(*c, "activation", "counter/steady"), 1u);
+  EXPECT_EQ(count_events(*c, "deactivation", "counter/steady"), 0u);
+  // 100 minutes at one renewal per 2.5 s.
+  EXPECT_GT(count_events(*c, "lease_renewed", "counter/steady"), 2300u);
+}
+
+TEST(ActorSystemTest, HostCrashReactivatesElsewhereWithTheLastDurableState) {
+  auto c = make_cluster(options(3));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(call<Counter>(*c, 0, "c2", 1).value().ok());
+  const auto before = hosts(*c, {"counter", "c2"});
+  ASSERT_EQ(before.size(), 1u);
+  ASSERT_TRUE(c->world().crash(before[0]).ok());
+  const NodeId caller = before[0] == 4 ? 3 : 4;
+  // A careful client: a read is idempotent, so it retries until the actor is back.
+  std::optional<Result<int64_t>> read;
+  for (int attempt = 0; attempt < 10 && !(read && read->ok()); ++attempt) read = call<Counter>(*c, caller, "c2", 0, 10s);
+  ASSERT_TRUE(read.has_value() && read->ok()) << (read ? to_string(read->error()) : "none");
+  EXPECT_EQ(**read, 5) << "the five acknowledged adds survived the crash";
+  auto r = call<Counter>(*c, caller, "c2", 1, 10s);
+  ASSERT_TRUE(r.has_value() && r->ok());
+  EXPECT_EQ(**r, 6);
+  const auto after = hosts(*c, {"counter", "c2"});
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_NE(after[0], before[0]);
+}
+
+TEST(ActorSystemTest, NodePausedPastItsLeaseHasItsWriteRejectedAndIsDetectedAsDuplicate) {
+  auto c = make_cluster(options(4));
+  ASSERT_TRUE(call<Counter>(*c, 0, "p", 10).value().ok());
+  const auto before = hosts(*c, {"counter", "p"});
+  ASSERT_EQ(before.size(), 1u);
+  const NodeId stale = before[0];
+  // The next write stalls 100 ms between its lease check and leaving the node, and the
+  // node is paused (a GC pause) inside that gap, for three lease durations.
+  ASSERT_TRUE(c->world().fault_points().force_delay("actor.stall_before_snapshot_write", 100ms).ok());
+  ASSERT_TRUE(c->spawn_on(stale, [](node::OrbitNode& n) -> Task<void> {
+    return [](node::OrbitNode& node) -> Task<void> {
+      (void)co_await node.actors().get<Counter>("p").call(1, 60s);
+    }(n);
+  }));
+  c->run_for(50ms);
+  ASSERT_TRUE(c->world().pause(stale).ok());
+  c->run_for(5s);  // the store's lease expires; membership removes the paused node
+  ASSERT_TRUE(c->world().fault_points().force("actor.stall_before_snapshot_write", 0.0).ok());
+  const NodeId other = stale == 0 ? 1 : 0;
+  std::optional<Result<int64_t>> r;
+  for (int attempt = 0; attempt < 5 && !(r && r->ok()); ++attempt) r = call<Counter>(*c, other, "p", 100, 20s);
+  ASSERT_TRUE(r.has_value() && r->ok()) << (r ? to_string(r->error()) : "no result");
+  EXPECT_EQ(**r, 110) << "the stalled +1 is not durable: the new activation starts from 10";
+  ASSERT_TRUE(c->world().resume(stale).ok());
+  c->run_for(5s);
+
+  // The stale node's write reached the store with the old token and was rejected.
+  size_t rejected = 0, detected = 0;
+  for (const auto& e : c->world().history().events()) {
+    if (e.node != static_cast<int64_t>(stale) || e.data.value("actor", "") != "counter/p") continue;
+    if (e.kind == "snapshot_write" && !e.data["ok"].get<bool>() && e.data["error"] == "rejected") ++rejected;
+    if (e.kind == "duplicate_detected") ++detected;
+  }
+  EXPECT_EQ(rejected, 1u);
+  EXPECT_EQ(detected, 1u);
+  EXPECT_EQ(c->member(stale)->actors().metrics().duplicate_activations_detected, 1u);
+  EXPECT_EQ(hosts(*c, {"counter", "p"}).size(), 1u) << "the duplicate deactivated itself";
+  // The stalled +1 was answered "not applied" (its write was rejected), so its client
+  // retried it once, against the new activation: 10 + 100 + 1.
+  auto final_value = call<Counter>(*c, stale, "p", 0);
+  ASSERT_TRUE(final_value.has_value() && final_value->ok());
+  EXPECT_EQ(**final_value, 111);
+}
+
+TEST(ActorSystemTest, CorruptNewestSnapshotFallsBackToThePreviousOne) {
+  auto c = make_cluster(options(5));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(call<LazyCounter>(*c, 0, "f", 1).value().ok());
+  // Deactivate everything (final snapshot, lease released), then plant a corrupt newest
+  // version as bit rot would leave it: the bytes no longer match their hash.
+  for (NodeId id = 0; id < 5; ++id) {
+    ASSERT_TRUE(c->run<bool>(id, [](node::OrbitNode& n) -> Task<bool> {
+      return [](node::OrbitNode& node) -> Task<bool> {
+        co_await node.actors().deactivate_all();
+        co_return true;
+      }(n);
+    }).has_value());
+  }
+  auto planted = c->run<bool>(0, [](node::OrbitNode& n) -> Task<bool> {
+    return [](node::OrbitNode& node) -> Task<bool> {
+      auto& store = node.provider();
+      const ActorKey key{"lazy_counter", "f"};
+      auto lease = co_await store.acquire_lease(key, "test-corrupter", 5s, {});
+      if (!lease.ok() || !lease->granted) co_return false;
+      auto snaps = co_await store.read_snapshots(key);
+      if (!snaps.ok() || snaps->empty()) co_return false;
+      persistence::Snapshot bad = snaps->front();
+      bad.version += 1;
+      bad.fencing_token = lease->record.version;
+      bad.state = canonical_bytes(Json{{"value", 999}});  // not what the hash says
+      auto w = co_await store.write_snapshot(bad, snaps->front().version);
+      (void)co_await store.release_lease(key, "test-corrupter", lease->record.version);
+      co_return w.ok();
+    }(n);
+  });
+  ASSERT_TRUE(planted.value_or(false));
+  auto r = call<LazyCounter>(*c, 2, "f", 0);
+  ASSERT_TRUE(r.has_value() && r->ok()) << (r ? to_string(r->error()) : "none");
+  EXPECT_EQ(**r, 3) << "the corrupt version 2 was skipped, not loaded";
+  EXPECT_EQ(count_events(*c, "snapshot_integrity_failure", "lazy_counter/f"), 1u);
+}
+
+TEST(ActorSystemTest, NoVerifiableSnapshotFailsActivationWithAClearError) {
+  auto c = make_cluster(options(6));
+  auto planted = c->run<bool>(1, [](node::OrbitNode& n) -> Task<bool> {
+    return [](node::OrbitNode& node) -> Task<bool> {
+      auto& store = node.provider();
+      const ActorKey key{"counter", "rotten"};
+      auto lease = co_await store.acquire_lease(key, "test", 5s, {});
+      persistence::Snapshot bad;
+      bad.key = key;
+      bad.version = 1;
+      bad.state = canonical_bytes(Json{{"value", 1}});
+      bad.sha256 = persistence::sha256_hex(to_bytes("something else"));
+      bad.fencing_token = lease->record.version;
+      auto w = co_await store.write_snapshot(bad, 0);
+      (void)co_await store.release_lease(key, "test", lease->record.version);
+      co_return w.ok();
+    }(n);
+  });
+  ASSERT_TRUE(planted.value_or(false));
+  auto r = call<Counter>(*c, 0, "rotten", 1);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_FALSE(r->ok());
+  EXPECT_EQ(r->code(), ErrorCode::kCorrupt);
+  EXPECT_NE(r->error().message.find("verifies"), std::string::npos) << r->error().message;
+}
+
+TEST(ActorSystemTest, WriteThroughLosesNoAcknowledgedUpdateAcrossCrashes) {
+  auto c = make_cluster(options(7));
+  env::Random chaos(7);
+  int64_t acknowledged = 0, unknown = 0;
+  for (int i = 0; i < 40; ++i) {
+    const NodeId from = static_cast<NodeId>(chaos.below(5));
+    if (c->member(from) == nullptr) continue;
+    auto r = call<Counter>(*c, from, "w", 1, 15s);
+    if (r && r->ok()) {
+      ++acknowledged;
+    } else if (!r || r->code() == ErrorCode::kTimeout) {
+      ++unknown;
+    }
+    if (i % 8 == 3) {  // crash the activation's host, or the store
+      auto h = hosts(*c, {"counter", "w"});
+      const NodeId victim = (i % 16 == 3 && !h.empty()) ? h[0] : c->store_node();
+      ASSERT_TRUE(c->world().crash(victim).ok());
+      c->run_for(500ms);
+      ASSERT_TRUE(c->world().restart(victim).ok());
+      c->run_for(500ms);
+    }
+  }
+  std::optional<Result<int64_t>> last;
+  for (int attempt = 0; attempt < 5 && !(last && last->ok()); ++attempt) last = call<Counter>(*c, 0, "w", 0, 20s);
+  ASSERT_TRUE(last.has_value() && last->ok());
+  EXPECT_GT(acknowledged, 20);
+  EXPECT_GE(**last, acknowledged) << "an acknowledged write_through add was lost";
+  EXPECT_LE(**last, acknowledged + unknown);
+}
+
+TEST(ActorSystemTest, IdleDeactivationSnapshotsAndReleases) {
+  ClusterOptions o = options(8);
+  o.node.actors.idle_timeout = 30s;
+  auto c = make_cluster(o);
+  ASSERT_TRUE(call<LazyCounter>(*c, 0, "idle", 5).value().ok());
+  EXPECT_EQ(count_events(*c, "snapshot_write", "lazy_counter/idle"), 0u) << "periodic: nothing yet";
+  c->run_for(45s);
+  EXPECT_TRUE(hosts(*c, {"lazy_counter", "idle"}).empty());
+  EXPECT_EQ(count_events(*c, "snapshot_write", "lazy_counter/idle"), 1u);
+  EXPECT_EQ(count_events(*c, "lease_released", "lazy_counter/idle"), 1u);
+  bool idle_reason = false;
+  for (const auto& e : c->world().history().of_kind("deactivation")) {
+    idle_reason |= e->data.value("actor", "") == "lazy_counter/idle" && e->data["reason"] == "idle";
+  }
+  EXPECT_TRUE(idle_reason);
+  auto lease = c->run<Result<persistence::LeaseRecord>>(1, [](node::OrbitNode& n) {
+    return n.provider().read_lease({"lazy_counter", "idle"});
+  });
+  ASSERT_TRUE(lease.has_value() && lease->ok());
+  EXPECT_EQ((*lease)->holder, "") << "released";
+  auto r = call<LazyCounter>(*c, 3, "idle", 0);
+  ASSERT_TRUE(r.has_value() && r->ok());
+  EXPECT_EQ(**r, 5) << "the final snapshot carried the state";
+}
+
+TEST(ActorSystemTest, OptimisticConcurrencyReportsConflict) {
+  auto c = make_cluster(options(9));
+  auto first = call<Versioned>(*c, 0, "v", std::vector<int64_t>{1, 0});
+  ASSERT_TRUE(first.has_value() && first->ok()) << (first ? to_string(first->error()) : "");
+  EXPECT_EQ(**first, 1);
+  auto stale = call<Versioned>(*c, 1, "v", std::vector<int64_t>{1, 0});
+  ASSERT_TRUE(stale.has_value());
+  ASSERT_FALSE(stale->ok());
+  EXPECT_EQ(stale->code(), ErrorCode::kConflict);
+  auto next = call<Versioned>(*c, 2, "v", std::vector<int64_t>{1, 1});
+  ASSERT_TRUE(next.has_value() && next->ok());
+  EXPECT_EQ(**next, 2);
+}
+
+TEST(ActorSystemTest, MaxConcurrentActivationsRejectsClearly) {
+  ClusterOptions o = options(10, 1);
+  o.node.actors.max_concurrent_activations = 2;
+  auto c = make_cluster(o);
+  ASSERT_TRUE(call<Counter>(*c, 0, "a", 1).value().ok());
+  ASSERT_TRUE(call<Counter>(*c, 0, "b", 1).value().ok());
+  auto r = call<Counter>(*c, 0, "c", 1);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_FALSE(r->ok());
+  EXPECT_EQ(r->code(), ErrorCode::kRejected);
+  EXPECT_NE(r->error().message.find("max_concurrent_activations"), std::string::npos) << r->error().message;
+}
+
+TEST(ActorSystemTest, UnknownKindIsAnError) {
+  auto c = make_cluster(options(11));
+  auto r = c->run<Result<Json>>(0, [](node::OrbitNode& n) { return n.actors().call({"nope", "x"}, Json(1), 1s); });
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->code(), ErrorCode::kInvalidArgument);
+}
+
+uint64_t scripted_run_hash(uint64_t seed) {
+  auto c = make_cluster(options(seed));
+  for (int i = 0; i < 5; ++i) (void)call<Counter>(*c, static_cast<NodeId>(i), "d" + std::to_string(i % 2), 1);
+  const auto h = hosts(*c, {"counter", "d0"});
+  if (!h.empty()) (void)c->world().crash(h[0]);
+  for (int i = 0; i < 3; ++i) (void)call<Counter>(*c, 4 - static_cast<NodeId>(i), "d0", 1, 30s);
+  return c->world().trace_hash();
+}
+
+TEST(ActorSystemTest, DeterministicPerSeed) {
+  EXPECT_EQ(scripted_run_hash(21), scripted_run_hash(21));
+  EXPECT_NE(scripted_run_hash(21), scripted_run_hash(22));
+}
+
+}  // namespace
+}  // namespace orbit::actor
