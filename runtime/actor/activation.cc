@@ -65,6 +65,7 @@ Task<Result<void>> Activation::activate() {
   persistence::Tags metadata;
   metadata["node"] = std::to_string(env_.node);
   Result<LeaseOutcome> lease = co_await system_.provider().acquire_lease(key_, holder_, config.lease_duration, metadata);
+  system_.observe_store_call("acquire_lease", lease.ok(), env_.clock.mono_now() - sent_at);
   if (!lease.ok()) {
     ++metrics.activation_failures;
     state_ = ActivationState::kGone;
@@ -113,9 +114,12 @@ Task<Result<void>> Activation::activate() {
 
 Task<Result<void>> Activation::load_snapshot() {
   auto& metrics = system_.mutable_metrics();
+  const MonoTime started = env_.clock.mono_now();
   Result<std::vector<Snapshot>> snapshots = co_await system_.provider().read_snapshots(key_);
+  system_.observe_store_call("read_snapshots", snapshots.ok(), env_.clock.mono_now() - started);
   if (!snapshots.ok()) co_return Error{snapshots.code(), "reading snapshots: " + snapshots.error().message};
   ++metrics.snapshot_loads;
+  for (const Snapshot& snapshot : *snapshots) metrics.snapshot_bytes_read += snapshot.state.size();
   if (snapshots->empty()) {
     persisted_state_ = instance_->canonical_state();
     co_return Result<void>{};
@@ -125,6 +129,7 @@ Task<Result<void>> Activation::load_snapshot() {
     const bool verified = persistence::hash_verifies(snapshot);
     if (!verified) {
       ++metrics.snapshot_integrity_failures;
+      system_.observe_integrity_failure();
       system_.record("snapshot_integrity_failure", key_,
                      {{"version", snapshot.version}, {"expected_sha256", snapshot.sha256},
                       {"actual_sha256", persistence::sha256_hex(snapshot.state)}});
@@ -132,6 +137,7 @@ Task<Result<void>> Activation::load_snapshot() {
     }
     if (Result<void> r = instance_->load_state(snapshot.state); !r.ok()) {
       ++metrics.snapshot_integrity_failures;
+      system_.observe_integrity_failure();
       system_.record("snapshot_integrity_failure", key_, {{"version", snapshot.version}, {"error", r.error().message}});
       continue;
     }
@@ -261,8 +267,12 @@ Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
   snapshot.updated_at_ns = wall_ns;
   snapshot.node = std::to_string(env_.node);
   Bytes state_bytes = snapshot.state;
+  const MonoTime started = env_.clock.mono_now();
   Result<void> r = co_await system_.provider().write_snapshot(snapshot, expected_version);
   write_in_flight_ = false;
+  // A fencing rejection or version conflict is the store working, not failing.
+  system_.observe_store_call("write_snapshot", r.ok() || r.code() == ErrorCode::kRejected || r.code() == ErrorCode::kConflict,
+                             env_.clock.mono_now() - started);
   system_.record("snapshot_write", key_,
                  {{"version", snapshot.version}, {"token", lease_version_}, {"sha256", snapshot.sha256},
                   {"holder", holder_}, {"ok", r.ok()}, {"error", r.ok() ? "" : std::string(to_string(r.code()))}});
@@ -279,6 +289,7 @@ Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
   }
   if (retire_after_write_) system_.retire(this);
   ++metrics.snapshot_writes;
+  metrics.snapshot_bytes_written += state_bytes.size();
   state_version_ = snapshot.version;
   created_at_ns_ = snapshot.created_at_ns;
   persisted_state_ = std::move(state_bytes);
@@ -300,6 +311,7 @@ Task<void> Activation::renewal_loop() {
     if (state_ != ActivationState::kActive) co_return;
     const MonoTime sent_at = env_.clock.mono_now();
     Result<LeaseOutcome> renewed = co_await system_.provider().renew_lease(key_, holder_, lease_version_, config.lease_duration);
+    system_.observe_store_call("renew_lease", renewed.ok(), env_.clock.mono_now() - sent_at);
     if (state_ != ActivationState::kActive) co_return;
     if (renewed.ok() && renewed->granted) {
       ++metrics.lease_renewals;
@@ -324,8 +336,10 @@ Task<void> Activation::renewal_loop() {
 }
 
 Task<void> Activation::snapshot_loop() {
+  const Duration every =
+      kind_.policy.interval > Duration::zero() ? kind_.policy.interval : system_.config().snapshot_interval;
   for (;;) {
-    co_await sleep(env_.executor, kind_.policy.interval);
+    co_await sleep(env_.executor, every);
     if (state_ != ActivationState::kActive) co_return;
     if (processing_) continue;  // never persist half-way through a handler
     (void)co_await persist_if_changed();

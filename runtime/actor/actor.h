@@ -48,8 +48,9 @@ struct PersistencePolicy {
 
   // Durable before the reply: no acknowledged update may be lost.
   static PersistencePolicy write_through() { return {Mode::kWriteThrough, Duration{0}}; }
-  // Snapshot every `every` and on deactivation: updates after the last snapshot may be lost.
-  static PersistencePolicy periodic(Duration every) { return {Mode::kPeriodic, every}; }
+  // Snapshot every `every` (default: actor_management.snapshot_interval) and on
+  // deactivation: updates after the last snapshot may be lost.
+  static PersistencePolicy periodic(Duration every = Duration{0}) { return {Mode::kPeriodic, every}; }
   bool is_write_through() const { return mode == Mode::kWriteThrough; }
 };
 

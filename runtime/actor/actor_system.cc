@@ -89,6 +89,36 @@ void ActorSystem::record(std::string kind, const ActorKey& key, Json data) {
   env_.recorder.record(std::move(kind), std::move(data));
 }
 
+void ActorSystem::observe_store_call(std::string_view operation, bool ok, Duration latency) {
+  registry_.histogram("orbit_store_call_duration", {{"op", std::string(operation)}}).record(latency);
+  if (!ok) registry_.counter("orbit_store_call_errors_total", {{"op", std::string(operation)}}).inc();
+  store_health_.record_call(ok, latency);
+}
+
+const metrics::MetricsRegistry& ActorSystem::export_metrics() {
+  const std::pair<const char*, uint64_t> counters[] = {
+      {"orbit_activations_total", metrics_.activations},
+      {"orbit_deactivations_total", metrics_.deactivations},
+      {"orbit_activation_failures_total", metrics_.activation_failures},
+      {"orbit_duplicate_activations_detected_total", metrics_.duplicate_activations_detected},
+      {"orbit_lease_acquires_total", metrics_.lease_acquires},
+      {"orbit_lease_renewals_total", metrics_.lease_renewals},
+      {"orbit_lease_conflicts_total", metrics_.lease_conflicts},
+      {"orbit_lease_lapses_total", metrics_.lease_lapses},
+      {"orbit_snapshot_writes_total", metrics_.snapshot_writes},
+      {"orbit_snapshot_loads_total", metrics_.snapshot_loads},
+      {"orbit_snapshot_integrity_failures_total", metrics_.snapshot_integrity_failures},
+      {"orbit_snapshot_bytes_written_total", metrics_.snapshot_bytes_written},
+      {"orbit_snapshot_bytes_read_total", metrics_.snapshot_bytes_read},
+      {"orbit_calls_routed_total", metrics_.calls_routed},
+      {"orbit_calls_invoked_total", metrics_.calls_invoked},
+      {"orbit_rejected_at_capacity_total", metrics_.rejected_at_capacity},
+  };
+  for (const auto& [name, value] : counters) registry_.counter(name).set_total(value);
+  registry_.counter("orbit_active_activations").set_total(activations_.size());
+  return registry_;
+}
+
 std::string ActorSystem::next_holder() {
   return "n" + std::to_string(env_.node) + ".b" + std::to_string(membership_.self().incarnation) + ".a" +
          std::to_string(next_activation_seq_++);

@@ -29,6 +29,8 @@
 #include "runtime/cluster/placement_ring.h"
 #include "runtime/env/env.h"
 #include "runtime/env/task_scope.h"
+#include "runtime/metrics/health_evaluator.h"
+#include "runtime/metrics/metrics_registry.h"
 #include "runtime/persistence/provider.h"
 #include "runtime/rpc/rpc_node.h"
 
@@ -52,6 +54,8 @@ struct ActorSystemMetrics {
   uint64_t snapshot_writes = 0;
   uint64_t snapshot_loads = 0;
   uint64_t snapshot_integrity_failures = 0;
+  uint64_t snapshot_bytes_written = 0;
+  uint64_t snapshot_bytes_read = 0;
   uint64_t calls_routed = 0;
   uint64_t calls_invoked = 0;
   uint64_t rejected_at_capacity = 0;
@@ -91,6 +95,17 @@ class ActorSystem {
   void shutdown();
 
   size_t active_count() const { return activations_.size(); }
+  // This node's directory entry for `key` (it has one only for names it owns).
+  std::optional<rpc::NodeId> directory_entry(const ActorKey& key) const {
+    auto it = directory_.find(key);
+    if (it == directory_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // Health from the store calls this node made (runtime/metrics/health_evaluator.h rules).
+  persistence::Health health() const { return store_health_.evaluate(); }
+  // Every counter and latency histogram, for /metrics and reports.
+  const metrics::MetricsRegistry& export_metrics();
   std::vector<ActorKey> active_keys() const;
   const ActorSystemMetrics& metrics() const { return metrics_; }
   const ActorSystemConfig& config() const { return config_; }
@@ -100,6 +115,9 @@ class ActorSystem {
   persistence::PersistenceProvider& provider() { return provider_; }
   ActorSystemMetrics& mutable_metrics() { return metrics_; }
   void record(std::string kind, const ActorKey& key, Json data);
+  // One call to the store: its latency histogram and the health window.
+  void observe_store_call(std::string_view operation, bool ok, Duration latency);
+  void observe_integrity_failure() { store_health_.record_integrity_failure(); }
   // The activation has stopped; remove it once none of its code is on the stack.
   void retire(Activation* activation);
 
@@ -128,6 +146,8 @@ class ActorSystem {
   std::vector<rpc::NodeId> live_nodes_;
   uint64_t next_activation_seq_ = 1;
   ActorSystemMetrics metrics_;
+  metrics::MetricsRegistry registry_;
+  metrics::HealthEvaluator store_health_;
   bool shut_down_ = false;
   TaskScope scope_;  // background work (registrations, deactivations); destroyed first
 };

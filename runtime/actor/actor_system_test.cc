@@ -245,6 +245,37 @@ TEST(ActorSystemTest, CorruptNewestSnapshotFallsBackToThePreviousOne) {
   ASSERT_TRUE(r.has_value() && r->ok()) << (r ? to_string(r->error()) : "none");
   EXPECT_EQ(**r, 3) << "the corrupt version 2 was skipped, not loaded";
   EXPECT_EQ(count_events(*c, "snapshot_integrity_failure", "lazy_counter/f"), 1u);
+  // The host that loaded it reports the integrity failure in its metrics and health.
+  const auto host = hosts(*c, {"lazy_counter", "f"});
+  ASSERT_EQ(host.size(), 1u);
+  ActorSystem& system = c->member(host[0])->actors();
+  EXPECT_EQ(system.metrics().snapshot_integrity_failures, 1u);
+  EXPECT_EQ(system.health().state, persistence::HealthState::kDegraded) << system.health().reason;
+  const std::string text = system.export_metrics().to_prometheus();
+  EXPECT_NE(text.find("orbit_snapshot_integrity_failures_total 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("orbit_store_call_duration_bucket{op=\"read_snapshots\""), std::string::npos) << text;
+}
+
+TEST(ActorSystemTest, UnreachableStoreMakesTheNodeUnhealthy) {
+  auto c = make_cluster(options(12));
+  ASSERT_TRUE(call<Counter>(*c, 0, "h", 1).value().ok());
+  EXPECT_EQ(c->member(hosts(*c, {"counter", "h"})[0])->actors().health().state, persistence::HealthState::kHealthy);
+  ASSERT_TRUE(c->world().crash(c->store_node()).ok());
+  c->run_for(20s);  // renewals fail, the lease lapses, the activation stops
+  EXPECT_TRUE(hosts(*c, {"counter", "h"}).empty());
+  // A call now makes the owner try, and fail, to acquire the lease again and again.
+  auto r = call<Counter>(*c, 1, "h", 1, 10s);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->ok());
+  bool unhealthy = false;
+  for (NodeId id = 0; id < 5; ++id) {
+    const auto health = c->member(id)->actors().health();
+    if (health.state == persistence::HealthState::kUnhealthy) {
+      unhealthy = true;
+      EXPECT_FALSE(health.reason.empty());
+    }
+  }
+  EXPECT_TRUE(unhealthy);
 }
 
 TEST(ActorSystemTest, NoVerifiableSnapshotFailsActivationWithAClearError) {
@@ -326,6 +357,42 @@ TEST(ActorSystemTest, IdleDeactivationSnapshotsAndReleases) {
   auto r = call<LazyCounter>(*c, 3, "idle", 0);
   ASSERT_TRUE(r.has_value() && r->ok());
   EXPECT_EQ(**r, 5) << "the final snapshot carried the state";
+}
+
+TEST(ActorSystemTest, NewOwnerRebuildsTheDirectoryAfterTheOwnerIsLost) {
+  ClusterOptions o = options(13);
+  o.node.actors.placement = PlacementPolicy::kRandom;  // activations land away from owners
+  auto c = make_cluster(o);
+  auto owner_of = [&](const std::string& id) {
+    return cluster::PlacementRing(c->member(0)->membership().live_members()).owner("counter", id)->id;
+  };
+  std::string id;
+  NodeId host = 0, owner = 0;
+  for (int i = 0; i < 40 && id.empty(); ++i) {
+    const std::string candidate = "r" + std::to_string(i);
+    ASSERT_TRUE(call<Counter>(*c, 0, candidate, 7).value().ok());
+    const auto h = hosts(*c, {"counter", candidate});
+    ASSERT_EQ(h.size(), 1u);
+    if (h[0] != owner_of(candidate) && owner_of(candidate) != 0) {
+      id = candidate;
+      host = h[0];
+      owner = owner_of(candidate);
+    }
+  }
+  ASSERT_FALSE(id.empty()) << "no activation placed away from its owner";
+  ASSERT_EQ(c->member(owner)->actors().directory_entry({"counter", id}), host);
+  ASSERT_TRUE(c->world().crash(owner).ok());
+  c->run_for(5s);  // removed from every view; names move to new owners
+  const NodeId new_owner = owner_of(id);
+  ASSERT_NE(new_owner, owner);
+  EXPECT_EQ(c->member(new_owner)->actors().directory_entry({"counter", id}), host)
+      << "the host re-registered its activation with the name's new owner";
+  const uint64_t conflicts_before = c->member(host)->actors().metrics().lease_conflicts;
+  auto r = call<Counter>(*c, new_owner, id, 1);
+  ASSERT_TRUE(r.has_value() && r->ok());
+  EXPECT_EQ(**r, 8);
+  EXPECT_EQ(count_events(*c, "activation", "counter/" + id), 1u) << "still the one activation";
+  EXPECT_EQ(c->member(host)->actors().metrics().lease_conflicts, conflicts_before);
 }
 
 TEST(ActorSystemTest, OptimisticConcurrencyReportsConflict) {

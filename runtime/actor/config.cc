@@ -21,6 +21,7 @@ Result<void> ActorSystemConfig::validate() const {
                "(lease_duration shortened by max_clock_drift and safety_margin)");
   }
   if (idle_timeout <= Duration::zero()) return bad("actor_management.idle_timeout must be positive");
+  if (snapshot_interval <= Duration::zero()) return bad("actor_management.snapshot_interval must be positive");
   if (max_concurrent_activations == 0) return bad("actor_management.max_concurrent_activations must be positive");
   if (snapshot_retained_versions == 0) return bad("actor_management.snapshot_retained_versions must be at least 1");
   if (vnodes_per_member == 0) return bad("placement.vnodes_per_member must be positive");

@@ -17,6 +17,8 @@ struct ActorSystemConfig {
   double max_clock_drift = 0.001;       // fraction (0.001 = 1000 ppm)
   Duration safety_margin = 500ms;
   Duration idle_timeout = 60s;
+  // Interval of kinds declared PersistencePolicy::periodic() without their own.
+  Duration snapshot_interval = 5s;
   size_t max_concurrent_activations = 10000;
   size_t snapshot_retained_versions = 3;
   PlacementPolicy placement = PlacementPolicy::kLocal;

@@ -74,6 +74,22 @@ for rule in "${rules[@]}"; do
   done <<<"$hits"
 done
 
+# Layering: dependencies point one way (tools -> scenarios -> sim -> runtime -> env), so
+# production code under runtime/ (runtime/real/ included) never includes the simulator.
+# Tests may use it as a harness: files named *_test.cc / *_test.h, or whose first line
+# says "(test only)".
+if [[ -d "$root/runtime" ]]; then
+  while IFS= read -r -d '' f; do
+    case "$f" in *_test.cc|*_test.h) continue ;; esac
+    head -n 1 "$f" | grep -q '(test only)' && continue
+    hits=$(grep -nE '#[[:space:]]*include[[:space:]]*"sim/' "$f" || true)
+    [[ -z "$hits" ]] && continue
+    while IFS= read -r hit; do
+      out+="${f#"$root"/}:${hit%%:*}: includes the simulator from production runtime code: dependencies point one way (sim -> runtime); only tests may use sim/"$'\n'
+    done <<<"$hits"
+  done < <(find -L "$root/runtime" -type f \( -name '*.h' -o -name '*.hpp' -o -name '*.cc' -o -name '*.cpp' \) -print0 | sort -z)
+fi
+
 if [[ -n "$out" ]]; then
   printf '%s' "$out" | LC_ALL=C sort -t: -k1,1 -k2,2n
   exit 1

@@ -1,0 +1,2 @@
+// A harness (test only): may use the simulator.
+#include "sim/world.h"

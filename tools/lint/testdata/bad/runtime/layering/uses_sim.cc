@@ -1,0 +1,2 @@
+// Production code reaching into the simulator.
+#include "sim/world.h"
