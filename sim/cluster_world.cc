@@ -11,6 +11,7 @@ class ClusterWorld::MemberProcess final : public NodeProcess {
       : cluster_(cluster), id_(ctx.id()), env_(ctx.env()), node_(env_, cluster.options_.node, ctx.boot_count()) {
     if (cluster.options_.register_kinds) cluster.options_.register_kinds(node_.actors());
     cluster_.member_processes_[id_] = this;
+    if (cluster.options_.on_member_boot) cluster.options_.on_member_boot(node_, harness_);
   }
   ~MemberProcess() override {
     harness_.cancel_all();

@@ -25,6 +25,9 @@ struct ClusterOptions {
   std::function<void(actor::ActorSystem&)> register_kinds;
   // The storage node keeps its data in a log over its disk (survives crashes) or in memory.
   bool durable_store = true;
+  // Called on every member boot, after the runtime is up: scenarios start their client
+  // drivers here (spawn them into `scope`, which dies with the member).
+  std::function<void(node::OrbitNode&, TaskScope& scope)> on_member_boot;
 };
 
 class ClusterWorld {

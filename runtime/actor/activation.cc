@@ -144,8 +144,11 @@ Task<Result<void>> Activation::load_snapshot() {
     state_version_ = snapshot.version;
     created_at_ns_ = snapshot.created_at_ns;
     persisted_state_ = instance_->canonical_state();
+    // loaded_sha256 is computed from the bytes actually loaded, so a checker can compare it
+    // with what was written at this version without trusting this code's verification.
     system_.record("snapshot_load", key_,
-                   {{"version", snapshot.version}, {"sha256", snapshot.sha256}, {"verified", true},
+                   {{"version", snapshot.version}, {"sha256", snapshot.sha256},
+                    {"loaded_sha256", persistence::sha256_hex(snapshot.state)}, {"verified", verified},
                     {"newest", snapshot.version == snapshots->front().version}});
     co_return Result<void>{};
   }

@@ -41,6 +41,9 @@ struct Health {
   std::string reason;  // why, when not healthy
 };
 
+// Every method returns a lazy Task that may first run after the caller's arguments are
+// gone: implementations copy what they need when the method is called, never keep the
+// references.
 class PersistenceProvider {
  public:
   virtual ~PersistenceProvider() = default;
