@@ -87,8 +87,7 @@ ClusterWorld::ClusterWorld(ClusterOptions options, std::unique_ptr<World> world)
     if (ctx.id() == store_node()) return std::make_unique<StoreProcess>(*this, ctx);
     return std::make_unique<MemberProcess>(*this, ctx);
   });
-  world_->start();
-  world_->run_for(1ms);
+  world_->start();  // boots run as the first events at time 0: a plan may start at 0 too
 }
 
 ClusterWorld::~ClusterWorld() { world_.reset(); }

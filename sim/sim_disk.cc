@@ -28,7 +28,27 @@ struct FileNode {
   std::string path;
   Bytes durable_image;   // what survives a crash
   Bytes volatile_image;  // what reads see: the durable image plus every unsynced change
+  // The byte range of volatile_image written since the last sync (empty: lo >= hi), so a
+  // sync copies only what changed, not the whole file (a log file is synced per append).
+  uint64_t dirty_lo = UINT64_MAX;
+  uint64_t dirty_hi = 0;
   std::optional<PendingWrite> last_unsynced_write;
+
+  void mark_dirty(uint64_t offset, uint64_t length) {
+    dirty_lo = std::min(dirty_lo, offset);
+    dirty_hi = std::max(dirty_hi, offset + length);
+  }
+  // Makes the durable image equal the volatile one.
+  void sync_images() {
+    durable_image.resize(volatile_image.size(), 0);
+    const uint64_t hi = std::min<uint64_t>(dirty_hi, volatile_image.size());
+    if (dirty_lo < hi) {
+      std::copy(volatile_image.begin() + static_cast<ptrdiff_t>(dirty_lo),
+                volatile_image.begin() + static_cast<ptrdiff_t>(hi), durable_image.begin() + static_cast<ptrdiff_t>(dirty_lo));
+    }
+    dirty_lo = UINT64_MAX;
+    dirty_hi = 0;
+  }
   bool removed = false;  // removed or replaced by a rename: its handles are dead
 };
 
@@ -179,6 +199,7 @@ Task<Result<void>> write_op(State s, Node node, uint64_t generation, uint64_t of
   const uint64_t new_size = std::max(old_size, offset + data.size());
   if (auto e = s->check_space("write", node->path, old_size, new_size)) co_return std::move(*e);
   apply_write(node->volatile_image, offset, data.data(), data.size());
+  node->mark_dirty(offset, data.size());
   s->on_resize(old_size, new_size);
   node->last_unsynced_write = PendingWrite{offset, std::move(data)};
   ++s->stats.writes;
@@ -196,6 +217,7 @@ Task<Result<uint64_t>> append_op(State s, Node node, uint64_t generation, Bytes 
   const uint64_t new_size = offset + data.size();
   if (auto e = s->check_space("append", node->path, offset, new_size)) co_return std::move(*e);
   apply_write(node->volatile_image, offset, data.data(), data.size());
+  node->mark_dirty(offset, data.size());
   s->on_resize(offset, new_size);
   node->last_unsynced_write = PendingWrite{offset, std::move(data)};
   ++s->stats.writes;
@@ -233,7 +255,7 @@ Task<Result<void>> sync_op(State s, Node node, uint64_t generation) {
   if (delay > Duration::zero()) co_await sleep(s->executor, delay);
   if (auto e = s->check_handle(*node, generation)) co_return std::move(*e);
   if (auto e = s->inject_eio("sync", node->path)) co_return std::move(*e);
-  node->durable_image = node->volatile_image;
+  node->sync_images();
   node->last_unsynced_write.reset();
   ++s->stats.syncs;
   co_return Result<void>();
@@ -248,6 +270,9 @@ Task<Result<void>> truncate_op(State s, Node node, uint64_t generation, uint64_t
   const uint64_t old_size = node->volatile_image.size();
   if (auto e = s->check_space("truncate", node->path, old_size, length)) co_return std::move(*e);
   node->volatile_image.resize(length, 0);
+  // Growing exposes zeros that the durable image may not have (it can hold older bytes
+  // there from before a shrink): they are a change to sync like any other.
+  if (length > old_size) node->mark_dirty(old_size, length - old_size);
   s->on_resize(old_size, length);
   // A truncate supersedes the last write: a crash loses it whole (the model tears only
   // writes), so there is nothing left to tear.
@@ -454,6 +479,8 @@ void SimDisk::crash() {
   uint64_t used = 0;
   for (const auto& [path, node] : s.files) {
     node->volatile_image = node->durable_image;
+    node->dirty_lo = UINT64_MAX;
+    node->dirty_hi = 0;
     if (node->last_unsynced_write && s.config.tear_last_write_on_crash) {
       const PendingWrite& w = *node->last_unsynced_write;
       assert(!w.data.empty());

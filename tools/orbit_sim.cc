@@ -1,48 +1,454 @@
-// orbit-sim: the simulator's command line. Exit codes: 0 success, 1 a failed run, 2 a usage
-// or input error (CLI11 parse errors included), so scripts can tell them apart.
+// orbit-sim: the simulator's command line.
+//   run       one scenario, one seed (optionally a plan file); writes report.json on request
+//   campaign  many seeds in parallel worker processes; the README's main job
+//   replay    re-runs a report.json and checks the same trace hash and outcome come back
+//   list      scenarios, fault kinds, fault points, checkers
+//   demo      the ping/pong demo world
+// Exit codes: 0 all passed, 1 a violation (or a crash), 2 usage or input error, 4 a replay
+// whose trace hash differs from its report (determinism broken).
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 
+#include "faults/fault_plan.h"
+#include "faults/generators.h"
+#include "reports/run_report.h"
+#include "runtime/config/duration.h"
+#include "runtime/env/fault_sites.h"
+#include "scenarios/checkers/checker.h"
+#include "scenarios/scenario.h"
 #include "sim/demo/ping_pong.h"
+#include "tools/worker_pool.h"
 
 namespace {
 
-using orbit::sim::demo::PingPongConfig;
+using orbit::Duration;
+using orbit::scenarios::RunReport;
+using nlohmann::json;
+namespace fs = std::filesystem;
 
-int run_demo(uint64_t seed, double seconds, uint32_t nodes, bool hash_only) {
-  PingPongConfig config;
+constexpr int kExitPass = 0;
+constexpr int kExitViolation = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitDiverged = 4;
+
+int64_t wall_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+unsigned long long u(uint64_t v) { return static_cast<unsigned long long>(v); }
+
+std::string known_scenarios() {
+  std::string out;
+  for (const auto& s : orbit::scenarios::all_scenarios()) out += (out.empty() ? "" : ", ") + s.name;
+  return out;
+}
+
+std::optional<std::string> read_file(const std::string& path, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot read " + path;
+    return std::nullopt;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool write_file(const fs::path& path, const std::string& text) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  return static_cast<bool>(out);
+}
+
+// --- run / worker ----------------------------------------------------------------------------
+
+struct RunArgs {
+  std::string scenario = "register";
+  uint64_t seed = 1;
+  std::string plan_path;
+  uint32_t nodes = 0;
+  std::string duration;
+  bool swarm = false;
+  std::string report_dir;
+};
+
+// Parses run arguments into options; prints the problem and returns nullopt on bad input.
+std::optional<std::pair<const orbit::scenarios::ScenarioSpec*, orbit::scenarios::RunOptions>> prepare(const RunArgs& args) {
+  const auto* spec = orbit::scenarios::find_scenario(args.scenario);
+  if (spec == nullptr) {
+    std::fprintf(stderr, "orbit-sim: unknown scenario '%s' (known: %s)\n", args.scenario.c_str(), known_scenarios().c_str());
+    return std::nullopt;
+  }
+  orbit::scenarios::RunOptions options;
+  options.seed = args.seed;
+  options.swarm = args.swarm;
+  if (args.nodes != 0) options.members = args.nodes;
+  if (!args.duration.empty()) {
+    auto d = orbit::config::parse_duration(args.duration);
+    if (!d) {
+      std::fprintf(stderr, "orbit-sim: --duration: %s\n", d.error().message.c_str());
+      return std::nullopt;
+    }
+    options.safety_phase = *d;
+  }
+  if (!args.plan_path.empty()) {
+    std::string error;
+    auto text = read_file(args.plan_path, error);
+    if (!text) {
+      std::fprintf(stderr, "orbit-sim: --plan: %s\n", error.c_str());
+      return std::nullopt;
+    }
+    const uint32_t members = options.members.value_or(spec->members);
+    auto plan = orbit::faults::parse_plan(*text, members + 1);
+    if (!plan) {
+      std::fprintf(stderr, "orbit-sim: --plan %s: %s\n", args.plan_path.c_str(), plan.error().message.c_str());
+      return std::nullopt;
+    }
+    options.plan = std::move(*plan);
+  }
+  return std::make_pair(spec, std::move(options));
+}
+
+std::string write_report(const RunReport& report, int64_t wall_ns, const std::string& dir) {
+  const fs::path base = fs::path(dir) / (report.scenario + "-seed" + std::to_string(report.seed));
+  const std::string plan_path = (base.string() + ".plan.json");
+  write_file(plan_path, orbit::faults::to_json(report.plan));
+  const std::string report_path = base.string() + ".report.json";
+  const json j = orbit::reports::to_json(report, wall_ns, "tools/orbit-sim replay " + report_path);
+  write_file(report_path, j.dump(2) + "\n");
+  return report_path;
+}
+
+void print_run(const RunReport& report, int64_t wall_ns, const std::string& repro) {
+  const double sim_s = static_cast<double>(report.sim_time_ns) / 1e9;
+  const double wall_s = static_cast<double>(wall_ns) / 1e9;
+  std::printf("scenario     %s, seed %llu, %u members, plan of %zu fault events (%s)\n", report.scenario.c_str(), u(report.seed),
+              report.members, report.plan.events.size(), report.plan_in_model ? "in-model" : "beyond-model");
+  std::printf("outcome      %s\n", std::string(orbit::scenarios::to_string(report.outcome)).c_str());
+  for (const auto& check : report.checks) {
+    const char* verdict = check.verdict == orbit::checkers::Verdict::kPass ? "pass"
+                          : check.verdict == orbit::checkers::Verdict::kViolation ? "VIOLATION" : "unknown";
+    std::printf("  %-20s %-10s %s\n", check.checker.c_str(), verdict, check.note.c_str());
+    for (size_t i = 0; i < check.violations.size() && i < 3; ++i) {
+      std::printf("    - %s: %s\n", check.violations[i].actor.c_str(), check.violations[i].explanation.c_str());
+    }
+  }
+  std::printf("operations   %llu invoked: %llu ok, %llu failed, %llu indeterminate\n", u(report.ops_invoked), u(report.ops_ok),
+              u(report.ops_failed), u(report.ops_indeterminate));
+  std::printf("trace hash   %016llx\n", u(report.trace_hash));
+  std::printf("time         %.1f s simulated in %.3f s wall (%.0fx), %llu events (%.2f M events/s)\n", sim_s, wall_s,
+              wall_s > 0 ? sim_s / wall_s : 0.0, u(report.events_executed),
+              wall_s > 0 ? static_cast<double>(report.events_executed) / wall_s / 1e6 : 0.0);
+  std::printf("repro        %s\n", repro.c_str());
+}
+
+int cmd_run(const RunArgs& args) {
+  auto prepared = prepare(args);
+  if (!prepared) return kExitUsage;
+  const int64_t start = wall_now_ns();
+  auto report = orbit::scenarios::run_scenario(*prepared->first, prepared->second);
+  const int64_t wall = wall_now_ns() - start;
+  if (!report) {
+    std::fprintf(stderr, "orbit-sim run: %s\n", orbit::to_string(report.error()).c_str());
+    return kExitUsage;
+  }
+  std::string repro = orbit::reports::repro_command(*report, args.plan_path);
+  if (!args.report_dir.empty()) {
+    const std::string path = write_report(*report, wall, args.report_dir);
+    repro = "tools/orbit-sim replay " + path;
+    std::printf("report       %s\n", path.c_str());
+  }
+  print_run(*report, wall, repro);
+  return report->outcome == orbit::scenarios::Outcome::kPass ? kExitPass : kExitViolation;
+}
+
+// One line of JSON on stdout for the campaign parent.
+int cmd_worker(const RunArgs& args) {
+  auto prepared = prepare(args);
+  if (!prepared) return kExitUsage;
+  const int64_t start = wall_now_ns();
+  auto report = orbit::scenarios::run_scenario(*prepared->first, prepared->second);
+  const int64_t wall = wall_now_ns() - start;
+  if (!report) {
+    std::printf("%s\n", json{{"error", orbit::to_string(report.error())}}.dump().c_str());
+    return kExitUsage;
+  }
+  json line{{"scenario", report->scenario},
+            {"seed", report->seed},
+            {"outcome", std::string(orbit::scenarios::to_string(report->outcome))},
+            {"wall_ns", wall},
+            {"sim_ns", report->sim_time_ns},
+            {"events", report->events_executed},
+            {"ops", report->ops_invoked},
+            {"in_model", report->plan_in_model},
+            {"trace_hash", report->trace_hash}};
+  json faults = json::object();
+  for (const auto& [kind, n] : report->faults_injected) faults[kind] = n;
+  line["faults"] = faults;
+  json points = json::object();
+  for (const auto& [site, c] : report->fault_points) points[site] = json{{"enabled", c.enabled}, {"fired", c.fired}};
+  line["fault_points"] = points;
+  if (report->outcome != orbit::scenarios::Outcome::kPass) {
+    std::string first;
+    for (const auto& check : report->checks) {
+      if (!check.violations.empty()) {
+        first = check.checker + ": " + check.violations.front().explanation;
+        break;
+      }
+      if (check.verdict == orbit::checkers::Verdict::kUnknown && first.empty()) first = check.checker + ": unknown: " + check.note;
+    }
+    line["violation"] = first;
+    if (!args.report_dir.empty()) line["report"] = write_report(*report, wall, args.report_dir);
+  }
+  std::printf("%s\n", line.dump().c_str());
+  return report->outcome == orbit::scenarios::Outcome::kPass ? kExitPass : kExitViolation;
+}
+
+// --- campaign --------------------------------------------------------------------------------
+
+struct CampaignArgs {
+  std::vector<std::string> scenarios;
+  uint64_t seeds = 0;
+  uint64_t first_seed = 1;
+  size_t jobs = 0;
+  bool swarm = false;
+  std::string out = "out/campaign";
+};
+
+struct ScenarioTally {
+  uint64_t runs = 0, passed = 0, failed = 0, crashed = 0;
+  int64_t wall_ns = 0, sim_ns = 0;
+  uint64_t events = 0, ops = 0;
+};
+
+std::string format_eta(double seconds) {
+  char buf[32];
+  if (seconds < 60) std::snprintf(buf, sizeof buf, "%.0fs", seconds);
+  else std::snprintf(buf, sizeof buf, "%.0fm%02.0fs", seconds / 60, std::fmod(seconds, 60.0));
+  return buf;
+}
+
+int cmd_campaign(const CampaignArgs& args, const std::string& self) {
+  std::vector<std::string> names = args.scenarios;
+  if (names.empty()) {
+    for (const auto& s : orbit::scenarios::all_scenarios()) names.push_back(s.name);
+  }
+  for (const auto& name : names) {
+    if (orbit::scenarios::find_scenario(name) == nullptr) {
+      std::fprintf(stderr, "orbit-sim campaign: unknown scenario '%s' (known: %s)\n", name.c_str(), known_scenarios().c_str());
+      return kExitUsage;
+    }
+  }
+  const uint64_t seeds = args.seeds != 0 ? args.seeds : (args.scenarios.empty() ? 60 : 200);
+  size_t jobs = args.jobs;
+  if (jobs == 0) jobs = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
+
+  std::vector<std::vector<std::string>> commands;
+  std::vector<std::pair<std::string, uint64_t>> what;
+  for (uint64_t i = 0; i < seeds; ++i) {
+    for (const auto& name : names) {
+      const uint64_t seed = args.first_seed + i;
+      std::vector<std::string> cmd{self, "worker", "--scenario", name, "--seed", std::to_string(seed), "--report", args.out};
+      if (args.swarm) cmd.push_back("--swarm");
+      commands.push_back(std::move(cmd));
+      what.emplace_back(name, seed);
+    }
+  }
+  std::fprintf(stderr, "orbit-sim campaign: %zu runs (%s x %llu seeds from %llu%s), %zu jobs; failing runs write reports to %s/\n",
+               commands.size(), [&] { std::string s; for (auto& n : names) s += (s.empty() ? "" : ",") + n; return s; }().c_str(),
+               u(seeds), u(args.first_seed), args.swarm ? ", swarm" : "", jobs, args.out.c_str());
+
+  std::map<std::string, ScenarioTally> tally;
+  std::map<std::string, uint64_t> fault_kinds;
+  struct PointTally { uint64_t runs_enabled = 0; uint64_t fired = 0; };
+  std::map<std::string, PointTally> points;
+  std::vector<std::string> failures;
+  const bool tty = isatty(STDERR_FILENO);
+  const int64_t start = wall_now_ns();
+  size_t done = 0, passed = 0, failed = 0;
+  orbit::tools::run_jobs(commands, jobs, [&](const orbit::tools::JobResult& r) {
+    ++done;
+    const auto& [name, seed] = what[r.index];
+    ScenarioTally& t = tally[name];
+    ++t.runs;
+    json line = json::parse(r.output.substr(0, r.output.find('\n')), nullptr, false);
+    const bool parsed = !line.is_discarded() && line.is_object() && line.contains("outcome");
+    if (r.signal != 0 || !parsed) {
+      ++t.crashed;
+      ++failed;
+      failures.push_back("CRASH " + name + " seed " + std::to_string(seed) + (r.signal ? " (signal " + std::to_string(r.signal) + ")" : " (exit " + std::to_string(r.exit_code) + ")") +
+                         "\n    repro: tools/orbit-sim run --scenario " + name + " --seed " + std::to_string(seed) + (args.swarm ? " --swarm" : ""));
+    } else {
+      t.wall_ns += line.value("wall_ns", int64_t{0});
+      t.sim_ns += line.value("sim_ns", int64_t{0});
+      t.events += line.value("events", uint64_t{0});
+      t.ops += line.value("ops", uint64_t{0});
+      for (const auto& [kind, n] : line["faults"].items()) fault_kinds[kind] += n.get<uint64_t>();
+      for (const auto& [site, p] : line["fault_points"].items()) {
+        if (p.value("enabled", false)) ++points[site].runs_enabled;
+        points[site].fired += p.value("fired", uint64_t{0});
+      }
+      if (line["outcome"] == "pass") {
+        ++t.passed;
+        ++passed;
+      } else {
+        ++t.failed;
+        ++failed;
+        failures.push_back(line["outcome"].get<std::string>() + " " + name + " seed " + std::to_string(seed) + ": " +
+                           line.value("violation", std::string()) + "\n    repro: tools/orbit-sim replay " +
+                           line.value("report", std::string("(no report)")));
+      }
+    }
+    const double elapsed = static_cast<double>(wall_now_ns() - start) / 1e9;
+    const double eta = done ? elapsed / done * (commands.size() - done) : 0;
+    if (tty || done == commands.size() || done % 20 == 0) {
+      const int width = 30;
+      const int filled = static_cast<int>(width * done / commands.size());
+      std::fprintf(stderr, "%s[%s%s] %zu/%zu  pass %zu  fail %zu  ETA %s%s", tty ? "\r" : "", std::string(filled, '#').c_str(),
+                   std::string(width - filled, '-').c_str(), done, commands.size(), passed, failed, format_eta(eta).c_str(),
+                   tty ? "   " : "\n");
+    }
+  });
+  if (tty) std::fprintf(stderr, "\n");
+  const double wall_s = static_cast<double>(wall_now_ns() - start) / 1e9;
+
+  std::printf("\n%-20s %6s %6s %6s %6s %10s %12s %12s\n", "scenario", "seeds", "pass", "fail", "crash", "sim/wall", "seeds/s/job", "Mevents/s");
+  uint64_t total_sim = 0, total_wall = 0;
+  for (const auto& name : names) {
+    const ScenarioTally& t = tally[name];
+    total_sim += t.sim_ns;
+    total_wall += t.wall_ns;
+    const double ws = static_cast<double>(t.wall_ns) / 1e9;
+    std::printf("%-20s %6llu %6llu %6llu %6llu %9.0fx %12.1f %12.2f\n", name.c_str(), u(t.runs), u(t.passed), u(t.failed),
+                u(t.crashed), ws > 0 ? static_cast<double>(t.sim_ns) / 1e9 / ws : 0.0, ws > 0 ? t.runs / ws : 0.0,
+                ws > 0 ? static_cast<double>(t.events) / ws / 1e6 : 0.0);
+  }
+  std::printf("\ntotal: %zu runs in %.1f s wall on %zu jobs: %.1f seeds/s; simulated/wall %.0fx per worker\n", commands.size(),
+              wall_s, jobs, commands.size() / std::max(wall_s, 1e-9),
+              total_wall ? static_cast<double>(total_sim) / static_cast<double>(total_wall) : 0.0);
+  std::printf("fault coverage: ");
+  for (const auto& [kind, n] : fault_kinds) std::printf("%s=%llu ", kind.c_str(), u(n));
+  std::printf("\nfault points:   ");
+  bool silent_point = false;
+  for (std::string_view site : orbit::env::sites::kAll) {
+    const PointTally& p = points[std::string(site)];
+    std::printf("%.*s enabled in %llu runs, fired %llu; ", static_cast<int>(site.size()), site.data(), u(p.runs_enabled), u(p.fired));
+    if (p.runs_enabled > 0 && p.fired == 0) silent_point = true;
+  }
+  std::printf("\n");
+  for (const auto& f : failures) std::printf("%s\n", f.c_str());
+  if (silent_point) std::printf("FAIL: a fault point was enabled but never fired: the campaign did not exercise it\n");
+  const bool ok = failed == 0 && !silent_point;
+  std::printf("%s: %zu passed, %zu failed\n", ok ? "PASS" : "FAIL", passed, failed);
+  return ok ? kExitPass : kExitViolation;
+}
+
+// --- replay / list / demo ------------------------------------------------------------------------
+
+int cmd_replay(const std::string& path) {
+  std::string error;
+  auto text = read_file(path, error);
+  if (!text) {
+    std::fprintf(stderr, "orbit-sim replay: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  auto input = orbit::reports::parse_report(*text);
+  if (!input) {
+    std::fprintf(stderr, "orbit-sim replay: %s: %s\n", path.c_str(), input.error().message.c_str());
+    return kExitUsage;
+  }
+  const auto* spec = orbit::scenarios::find_scenario(input->scenario);
+  if (spec == nullptr) {
+    std::fprintf(stderr, "orbit-sim replay: %s: unknown scenario '%s'\n", path.c_str(), input->scenario.c_str());
+    return kExitUsage;
+  }
+  orbit::scenarios::RunOptions options;
+  options.seed = input->seed;
+  options.members = input->members;
+  options.plan = input->plan;
+  if (input->safety_phase_ns > 0) options.safety_phase = Duration(input->safety_phase_ns);
+  const int64_t start = wall_now_ns();
+  auto report = orbit::scenarios::run_scenario(*spec, options);
+  const int64_t wall = wall_now_ns() - start;
+  if (!report) {
+    std::fprintf(stderr, "orbit-sim replay: %s\n", orbit::to_string(report.error()).c_str());
+    return kExitUsage;
+  }
+  print_run(*report, wall, "tools/orbit-sim replay " + path);
+  const bool same_hash = report->trace_hash == input->trace_hash;
+  const bool same_outcome = std::string(orbit::scenarios::to_string(report->outcome)) == input->outcome;
+  std::printf("replay       %s: trace hash %s the report's (%016llx), outcome %s (%s)\n",
+              same_hash && same_outcome ? "REPRODUCED" : "DIVERGED", same_hash ? "matches" : "differs from",
+              u(input->trace_hash), same_outcome ? "matches" : "differs", input->outcome.c_str());
+  if (!same_hash || !same_outcome) return kExitDiverged;
+  return report->outcome == orbit::scenarios::Outcome::kPass ? kExitPass : kExitViolation;
+}
+
+int cmd_list() {
+  std::printf("scenarios:\n");
+  for (const auto& s : orbit::scenarios::all_scenarios()) std::printf("  %-20s %s\n", s.name.c_str(), s.description.c_str());
+  std::printf("fault kinds:\n");
+  for (const auto& k : orbit::faults::fault_kind_names()) std::printf("  %s\n", std::string(k).c_str());
+  std::printf("fault presets:\n");
+  for (const auto& p : orbit::faults::list_presets()) {
+    std::printf("  %-24.*s %.*s\n", static_cast<int>(p.name.size()), p.name.data(), static_cast<int>(p.description.size()), p.description.data());
+  }
+  std::printf("fault points:\n");
+  for (std::string_view site : orbit::env::sites::kAll) std::printf("  %.*s\n", static_cast<int>(site.size()), site.data());
+  std::printf("checkers:\n");
+  for (const auto& c : orbit::checkers::all_checkers()) std::printf("  %s\n", std::string(c->name()).c_str());
+  return kExitPass;
+}
+
+int cmd_demo(uint64_t seed, double seconds, uint32_t nodes, bool hash_only) {
+  orbit::sim::demo::PingPongConfig config;
   config.nodes = nodes;
-  config.duration = std::chrono::duration_cast<orbit::Duration>(std::chrono::duration<double>(seconds));
+  config.duration = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
   auto run = orbit::sim::demo::run_ping_pong(seed, config);
   if (!run) {
     std::fprintf(stderr, "orbit-sim demo: %s\n", orbit::to_string(run.error()).c_str());
-    return 2;
+    return kExitUsage;
   }
   const auto& world = *run->world;
   if (hash_only) {
-    std::printf("%016llx\n", static_cast<unsigned long long>(world.trace_hash()));
-    return 0;
+    std::printf("%016llx\n", u(world.trace_hash()));
+    return kExitPass;
   }
   const auto& c = *run->counts;
   const auto& n = world.network_stats();
   const auto& s = world.stats();
-  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   std::printf("orbit-sim demo: %u nodes ping/pong under 5%% loss, a crash+restart and a partition\n", nodes);
   std::printf("seed            %llu (%.1f s simulated)\n", u(seed), seconds);
   std::printf("trace hash      %016llx\n", u(world.trace_hash()));
   std::printf("events          %llu executed, %llu dropped (dead incarnations), %llu deferred (pauses)\n",
               u(s.events_executed), u(s.events_dropped), u(s.events_deferred));
-  std::printf("messages        %llu sent, %llu delivered, %llu lost, %llu partitioned, %llu to down nodes\n",
-              u(n.sent), u(n.delivered), u(n.lost), u(n.partitioned), u(n.to_down_node));
-  std::printf("pings           %llu sent, %llu answered, %llu timed out; %llu peer-loss notices\n",
-              u(c.pings_sent), u(c.pongs_received), u(c.timeouts), u(c.peers_lost));
+  std::printf("messages        %llu sent, %llu delivered, %llu lost, %llu partitioned, %llu to down nodes\n", u(n.sent),
+              u(n.delivered), u(n.lost), u(n.partitioned), u(n.to_down_node));
+  std::printf("pings           %llu sent, %llu answered, %llu timed out; %llu peer-loss notices\n", u(c.pings_sent),
+              u(c.pongs_received), u(c.timeouts), u(c.peers_lost));
   std::printf("history         %zu events\n", world.history().size());
-  std::printf("replay          tools/orbit-sim demo --seed %llu --seconds %g --nodes %u\n", u(seed), seconds,
-              nodes);
-  return 0;
+  std::printf("replay          tools/orbit-sim demo --seed %llu --seconds %g --nodes %u\n", u(seed), seconds, nodes);
+  return kExitPass;
+}
+
+void add_run_options(CLI::App* app, RunArgs& args) {
+  app->add_option("--scenario", args.scenario, "scenario to run (see `list`)");
+  app->add_option("--seed", args.seed, "the run's seed; the same seed and plan replay the same run bit for bit");
+  app->add_option("--plan", args.plan_path, "fault plan JSON file (docs/FAULT_PLANS.md); default: generated from the seed");
+  app->add_option("--nodes", args.nodes, "cluster members (3..64); default: the scenario's");
+  app->add_option("--duration", args.duration, "safety phase length, e.g. 30s; default: the scenario's");
+  app->add_flag("--swarm", args.swarm, "generate a swarm plan (a random subset of fault kinds and intensities)");
 }
 
 }  // namespace
@@ -50,17 +456,48 @@ int run_demo(uint64_t seed, double seconds, uint32_t nodes, bool hash_only) {
 int main(int argc, char** argv) {
   CLI::App app{"orbit-sim: deterministic simulation of an Orbit cluster"};
   app.require_subcommand(1);
+  std::string self = argv[0];
+  {
+    std::error_code ec;
+    auto exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) self = exe.string();
+  }
 
-  uint64_t seed = 1;
-  double seconds = 10.0;
-  uint32_t nodes = 5;
+  RunArgs run_args;
+  CLI::App* run = app.add_subcommand("run", "Run one scenario for one seed and judge its history");
+  add_run_options(run, run_args);
+  run->add_option("--report", run_args.report_dir, "directory to write report.json (and the plan) into");
+
+  RunArgs worker_args;
+  CLI::App* worker = app.add_subcommand("worker", "(internal) one campaign run; prints a JSON line");
+  add_run_options(worker, worker_args);
+  worker->add_option("--report", worker_args.report_dir, "directory for failing runs' reports");
+  worker->group("");
+
+  CampaignArgs campaign_args;
+  CLI::App* campaign = app.add_subcommand("campaign", "Run scenarios over many seeds in parallel; with no options: every scenario");
+  campaign->add_option("--scenario", campaign_args.scenarios, "scenario(s) to run (default: all)");
+  campaign->add_option("--seeds", campaign_args.seeds, "seeds per scenario (default: 60 for all scenarios, 200 for one)");
+  campaign->add_option("--first-seed", campaign_args.first_seed, "first seed");
+  campaign->add_option("--jobs", campaign_args.jobs, "parallel worker processes (default: CPUs)");
+  campaign->add_flag("--swarm", campaign_args.swarm, "swarm plans: each seed picks its own fault kinds and intensities");
+  campaign->add_option("--out", campaign_args.out, "where failing runs' reports go");
+
+  std::string replay_path;
+  CLI::App* replay = app.add_subcommand("replay", "Re-run a report.json; checks trace hash and outcome");
+  replay->add_option("report", replay_path, "report.json path")->required();
+
+  CLI::App* list = app.add_subcommand("list", "List scenarios, fault kinds, fault points and checkers");
+
+  uint64_t demo_seed = 1;
+  double demo_seconds = 10.0;
+  uint32_t demo_nodes = 5;
   bool hash_only = false;
-  CLI::App* demo = app.add_subcommand(
-      "demo", "Run the demo world: nodes ping/pong with timeouts under random loss, a crash and a partition");
-  demo->add_option("--seed", seed, "the run's seed; the same seed replays the same run bit for bit");
-  demo->add_option("--seconds", seconds, "simulated duration, in seconds")->check(CLI::Range(0.001, 86400.0));
-  demo->add_option("--nodes", nodes, "number of nodes (3..1000)")->check(CLI::Range(3u, 1000u));
-  demo->add_flag("--hash-only", hash_only, "print only the trace hash (for determinism checks)");
+  CLI::App* demo = app.add_subcommand("demo", "The demo world: nodes ping/pong with timeouts under loss, a crash and a partition");
+  demo->add_option("--seed", demo_seed, "the run's seed");
+  demo->add_option("--seconds", demo_seconds, "simulated duration, in seconds")->check(CLI::Range(0.001, 86400.0));
+  demo->add_option("--nodes", demo_nodes, "number of nodes (3..1000)")->check(CLI::Range(3u, 1000u));
+  demo->add_flag("--hash-only", hash_only, "print only the trace hash");
 
   try {
     app.parse(argc, argv);
@@ -70,8 +507,13 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
-    return 2;
+    return kExitUsage;
   }
-  if (demo->parsed()) return run_demo(seed, seconds, nodes, hash_only);
-  return 2;
+  if (run->parsed()) return cmd_run(run_args);
+  if (worker->parsed()) return cmd_worker(worker_args);
+  if (campaign->parsed()) return cmd_campaign(campaign_args, self);
+  if (replay->parsed()) return cmd_replay(replay_path);
+  if (list->parsed()) return cmd_list();
+  if (demo->parsed()) return cmd_demo(demo_seed, demo_seconds, demo_nodes, hash_only);
+  return kExitUsage;
 }

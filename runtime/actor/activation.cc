@@ -4,6 +4,7 @@
 
 #include "runtime/actor/actor_system.h"
 #include "runtime/actor/lease_validity.h"
+#include "runtime/env/fault_sites.h"
 #include "runtime/env/sleep.h"
 #include "runtime/persistence/snapshot_hash.h"
 
@@ -255,7 +256,7 @@ Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
   // Fault point: a stall between the lease check and the write leaving (a GC pause, a slow
   // serializer). Nothing local can catch a write that leaves after the lease is gone;
   // the store's fencing check must.
-  if (const Duration stall = env_.faults.delay("actor.stall_before_snapshot_write", system_.config().lease_duration * 2);
+  if (const Duration stall = env_.faults.delay(env::sites::kStallBeforeSnapshotWrite, system_.config().lease_duration * 2);
       stall > Duration::zero()) {
     co_await sleep(env_.executor, stall);
   }
@@ -308,7 +309,7 @@ Task<void> Activation::renewal_loop() {
   for (;;) {
     co_await sleep(env_.executor, wait);
     // Fault point: a renewal that goes out late (a busy loop, a slow scheduler).
-    if (const Duration late = env_.faults.delay("actor.delay_renewal", config.lease_duration / 2); late > Duration::zero()) {
+    if (const Duration late = env_.faults.delay(env::sites::kDelayRenewal, config.lease_duration / 2); late > Duration::zero()) {
       co_await sleep(env_.executor, late);
     }
     if (state_ != ActivationState::kActive) co_return;

@@ -1,5 +1,6 @@
 #include "runtime/persistence/storage_server.h"
 
+#include "runtime/env/fault_sites.h"
 #include "runtime/env/sleep.h"
 
 #include <array>
@@ -190,7 +191,7 @@ StorageServer::StorageServer(rpc::RpcNode& rpc, PersistenceProvider& provider)
 }
 
 Task<void> StorageServer::stall_before_apply() {
-  const Duration stall = rpc_.env().faults.delay("store.stall_before_apply", kMaxStall);
+  const Duration stall = rpc_.env().faults.delay(env::sites::kStoreStallBeforeApply, kMaxStall);
   if (stall > Duration::zero()) co_await sleep(rpc_.env().executor, stall);
 }
 

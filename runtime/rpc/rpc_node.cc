@@ -4,6 +4,7 @@
 #include <cassert>
 #include <vector>
 
+#include "runtime/env/fault_sites.h"
 #include "runtime/env/when.h"
 
 namespace orbit::rpc {
@@ -187,7 +188,7 @@ Task<void> RpcNode::serve_one(NodeId from, uint64_t id, std::string method, Json
   }
   // Fault point: the work is done (and maybe committed) but the reply is lost, so the
   // caller cannot tell whether it happened (Orleans #6128).
-  if (env_.faults.fire("rpc.drop_reply_after_commit")) co_return;
+  if (env_.faults.fire(env::sites::kDropReplyAfterCommit)) co_return;
   Json reply{{"k", kResponse}, {"i", id}};
   if (result.ok()) {
     reply["b"] = std::move(result.value());

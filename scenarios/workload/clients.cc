@@ -31,7 +31,7 @@ Op invoke(node::OrbitNode& node, ClientShared& shared, const std::string& proces
 }
 
 void complete(node::OrbitNode& node, const std::string& process, const Op& op, const char* type, Json value,
-              const std::string& error = "") {
+              const std::string& error = "", bool precondition_failed = false) {
   Json data = Json::object();
   data["process"] = process;
   data["op"] = op.id;
@@ -39,6 +39,7 @@ void complete(node::OrbitNode& node, const std::string& process, const Op& op, c
   data["type"] = type;
   data["value"] = std::move(value);
   if (!error.empty()) data["error"] = error;
+  if (precondition_failed) data["precondition_failed"] = true;
   node.env().recorder.record("op_complete", std::move(data));
 }
 
@@ -85,7 +86,7 @@ Task<void> register_client(node::OrbitNode& node, std::string process, ClientOpt
       } else if (reply->value("applied", false)) {
         complete(node, process, op, "ok", Json());
       } else {
-        complete(node, process, op, "fail", Json(), "cas mismatch");
+        complete(node, process, op, "fail", Json(), "cas mismatch", /*precondition_failed=*/true);
       }
     } else {
       complete(node, process, op, definitely_not_applied(reply.error()) ? "fail" : "info", Json(), to_string(reply.error()));

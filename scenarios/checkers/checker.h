@@ -1,0 +1,78 @@
+// Invariant checkers: each reads one recorded sim::History (never runtime internals), so the
+// same checker judges a simulated run and a real-mode run. A checker returns a typed outcome:
+// pass, violation (with the events involved, as indices into history.events()), or unknown
+// (it could not decide: a search limit, an unreadable event, a history that ends too early).
+// Never a bare bool: "unknown" must not be mistaken for "pass".
+//
+// Determinism: a checker's result is a function of the history and the context alone. No wall
+// clock, no randomness, no hash-container iteration deciding anything; searches are capped by
+// a step count, never by elapsed time.
+//
+// Ordering convention: "before"/"after" between events means history order (event index).
+// The recorder appends events in causal order, including events stamped with the same true
+// time; durations (bounds, lease validity) use the events' true times.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/history.h"
+
+namespace orbit::checkers {
+
+enum class Verdict { kPass, kViolation, kUnknown };
+
+std::string_view to_string(Verdict verdict);
+
+struct Violation {
+  std::string explanation;
+  // Indices into history.events() of the events involved, ascending.
+  std::vector<size_t> events;
+  // "kind/id" of the actor concerned, or empty when the violation is not about one actor.
+  std::string actor;
+};
+
+struct CheckResult {
+  std::string checker;
+  Verdict verdict = Verdict::kUnknown;
+  std::vector<Violation> violations;
+  // What was checked ("412 ops on 8 actors"), and why the verdict is unknown when it is.
+  std::string note;
+};
+
+struct CheckContext {
+  // Faults are healed and clocks resynced from this true time on (the liveness phase).
+  // INT64_MAX: the run has no liveness phase.
+  int64_t liveness_start_ns = std::numeric_limits<int64_t>::max();
+  // Every client op invoked in the liveness phase must complete "ok" within this (true ns).
+  int64_t liveness_bound_ns = 10'000'000'000;
+  // A duplicate activation must be gone by liveness_start_ns + this (true ns).
+  int64_t duplicate_detection_bound_ns = 30'000'000'000;
+  // Unused, kept for source compatibility: a wall-time cap would make a verdict depend on the
+  // machine. max_search_steps bounds the linearizability search instead.
+  int64_t linearizability_budget_ns = 2'000'000'000;
+  // Total search steps the linearizability checker may spend on one history (all actors).
+  uint64_t max_search_steps = 2'000'000;
+};
+
+class Checker {
+ public:
+  virtual ~Checker() = default;
+  // Stable, snake_case; the registry is sorted by it.
+  virtual std::string_view name() const = 0;
+  // Pure: the same history and context give the same result.
+  virtual CheckResult check(const sim::History& history, const CheckContext& context) const = 0;
+};
+
+// The registry: one instance of every checker, sorted by name.
+std::vector<std::unique_ptr<Checker>> all_checkers();
+
+// Runs every registered checker over one history, in registry order.
+std::vector<CheckResult> run_all_checkers(const sim::History& history, const CheckContext& context);
+
+}  // namespace orbit::checkers
