@@ -188,6 +188,7 @@ Result<RunReport> run_scenario(const ScenarioSpec& spec, const RunOptions& optio
   // Safety phase, then heal everything and let the cluster settle before liveness counts.
   world.run_for(safety_phase);
   if (auto healed = faults::heal_all(world, injector); !healed) return healed.error();
+  world.fault_points().disable_all();
   const Duration settle = scenario_node_config().membership.remove_after + scenario_node_config().actors.lease_duration + 2s;
   world.run_for(settle);
   report.liveness_start_ns = world.now_ns();

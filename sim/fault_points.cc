@@ -44,6 +44,11 @@ FaultSiteStats& FaultPointRegistry::site(std::string_view name) {
   return sites_.emplace(std::string(name), stats).first->second;
 }
 
+void FaultPointRegistry::disable_all() {
+  defaults_.active = false;
+  for (auto& [name, stats] : sites_) stats.fire_probability = 0.0;
+}
+
 bool FaultPointRegistry::fire(std::string_view name) {
   FaultSiteStats& stats = site(name);
   ++stats.reached;

@@ -43,6 +43,10 @@ class FaultPointRegistry {
   // Makes `site` fire every time with exactly `delay` (tests that need a precise stall).
   Result<void> force_delay(const std::string& site, Duration delay);
 
+  // Switches every site off for the rest of the run (the liveness phase: faults healed).
+  // Counts are kept.
+  void disable_all();
+
   bool fire(std::string_view site);
   Duration delay(std::string_view site, Duration max);
 

@@ -38,6 +38,18 @@ TEST(FaultPointsTest, SwarmEnablesSomeSitesOncePerRun) {
   EXPECT_NEAR(enabled, 100, 25);
 }
 
+TEST(FaultPointsTest, DisableAllSilencesEverySite) {
+  FaultPointRegistry r(5);
+  ASSERT_TRUE(r.force("a", 1.0).ok());
+  ASSERT_TRUE(r.set_defaults({true, 1.0, 1.0}).ok());
+  EXPECT_TRUE(r.fire("a"));
+  r.disable_all();
+  EXPECT_FALSE(r.fire("a"));
+  EXPECT_FALSE(r.fire("new_site"));
+  EXPECT_EQ(r.sites().at("a").fired, 1u);
+  EXPECT_TRUE(r.sites().at("a").enabled) << "still counted as enabled for coverage";
+}
+
 TEST(FaultPointsTest, DelayIsZeroUnlessFiredAndBounded) {
   FaultPointRegistry r(3);
   EXPECT_EQ(r.delay("d", 1s), Duration::zero());

@@ -124,6 +124,7 @@ std::string write_report(const RunReport& report, int64_t wall_ns, const std::st
   const fs::path base = fs::path(dir) / (report.scenario + "-seed" + std::to_string(report.seed));
   const std::string plan_path = (base.string() + ".plan.json");
   write_file(plan_path, orbit::faults::to_json(report.plan));
+  if (report.history) write_file(base.string() + ".history.jsonl", report.history->to_jsonl());
   const std::string report_path = base.string() + ".report.json";
   const json j = orbit::reports::to_json(report, wall_ns, "tools/orbit-sim replay " + report_path);
   write_file(report_path, j.dump(2) + "\n");
@@ -250,7 +251,7 @@ int cmd_campaign(const CampaignArgs& args, const std::string& self) {
       return kExitUsage;
     }
   }
-  const uint64_t seeds = args.seeds != 0 ? args.seeds : (args.scenarios.empty() ? 60 : 200);
+  const uint64_t seeds = args.seeds != 0 ? args.seeds : (args.scenarios.empty() ? 50 : 200);
   size_t jobs = args.jobs;
   if (jobs == 0) jobs = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
 
@@ -477,7 +478,7 @@ int main(int argc, char** argv) {
   CampaignArgs campaign_args;
   CLI::App* campaign = app.add_subcommand("campaign", "Run scenarios over many seeds in parallel; with no options: every scenario");
   campaign->add_option("--scenario", campaign_args.scenarios, "scenario(s) to run (default: all)");
-  campaign->add_option("--seeds", campaign_args.seeds, "seeds per scenario (default: 60 for all scenarios, 200 for one)");
+  campaign->add_option("--seeds", campaign_args.seeds, "seeds per scenario (default: 50 for all scenarios, 200 for one)");
   campaign->add_option("--first-seed", campaign_args.first_seed, "first seed");
   campaign->add_option("--jobs", campaign_args.jobs, "parallel worker processes (default: CPUs)");
   campaign->add_flag("--swarm", campaign_args.swarm, "swarm plans: each seed picks its own fault kinds and intensities");

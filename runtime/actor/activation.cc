@@ -271,6 +271,10 @@ Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
   snapshot.updated_at_ns = wall_ns;
   snapshot.node = std::to_string(env_.node);
   Bytes state_bytes = snapshot.state;
+  // The intent, before the write leaves: if this node dies with the write in flight, the
+  // history still shows a write that may have landed.
+  system_.record("snapshot_write_begin", key_,
+                 {{"version", snapshot.version}, {"token", lease_version_}, {"sha256", snapshot.sha256}, {"holder", holder_}});
   const MonoTime started = env_.clock.mono_now();
   Result<void> r = co_await system_.provider().write_snapshot(snapshot, expected_version);
   write_in_flight_ = false;
@@ -281,6 +285,12 @@ Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
                  {{"version", snapshot.version}, {"token", lease_version_}, {"sha256", snapshot.sha256},
                   {"holder", holder_}, {"ok", r.ok()}, {"error", r.ok() ? "" : std::string(to_string(r.code()))}});
   if (!r.ok()) {
+    if (r.code() != ErrorCode::kRejected && r.code() != ErrorCode::kConflict) {
+      // The write left: whatever went wrong on the way (a timeout, a lost connection), it
+      // may have been applied. Only an answer from the store is a definite "no".
+      if (retire_after_write_) system_.retire(this);
+      co_return Error{ErrorCode::kTimeout, "outcome unknown: " + r.error().message};
+    }
     if (r.code() == ErrorCode::kRejected) {
       // The store knows a newer lease: another activation took over. This one is a
       // duplicate: stop at once, write nothing more.

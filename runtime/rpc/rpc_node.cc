@@ -14,6 +14,11 @@ constexpr int kRequest = 0;
 constexpr int kResponse = 1;
 constexpr int kOneWay = 2;
 
+// Requests normally complete long before 4096 newer ones from the same sender; a request
+// delayed past that is treated as already seen (dropped), which a caller sees as a timeout.
+constexpr size_t kSeenWindow = 4096;
+constexpr size_t kSessionsPerPeer = 4;
+
 constexpr std::array<ErrorCode, 11> kAllCodes = {
     ErrorCode::kNotFound,    ErrorCode::kAlreadyExists, ErrorCode::kNoSpace,  ErrorCode::kIo,
     ErrorCode::kInvalidArgument, ErrorCode::kCorrupt,   ErrorCode::kTimeout,  ErrorCode::kUnavailable,
@@ -34,7 +39,7 @@ Error error_from_json(const Json& j) {
 }
 
 RpcNode::RpcNode(env::Env& env, size_t max_pending_calls)
-    : env_(env), max_pending_calls_(max_pending_calls) {
+    : env_(env), max_pending_calls_(max_pending_calls), session_(env.random.next_u64()) {
   env_.transport.set_receive_handler([this](NodeId from, Bytes frame) { on_frame(from, frame); });
   env_.transport.set_peer_lost_handler([this](NodeId peer) { on_peer_lost_internal(peer); });
 }
@@ -100,7 +105,7 @@ Task<Result<Json>> RpcNode::call(NodeId to, std::string method, Json body, Durat
     ~Erase() { rpc->pending_.erase(id); }
   } erase{this, id};
 
-  Json frame{{"k", kRequest}, {"i", id}, {"m", std::move(method)}, {"b", std::move(body)}};
+  Json frame{{"k", kRequest}, {"i", id}, {"s", session_}, {"m", std::move(method)}, {"b", std::move(body)}};
   if (to == env_.node) {
     env_.executor.post([this, frame = std::move(frame)] { on_frame(env_.node, Json::to_msgpack(frame)); });
   } else {
@@ -170,11 +175,39 @@ void RpcNode::on_frame(NodeId from, const Bytes& bytes) {
     it->second(from, std::move(body));
     return;
   }
-  if (kind != kRequest || !frame.contains("i") || !frame["i"].is_number_unsigned()) {
+  if (kind != kRequest || !frame.contains("i") || !frame["i"].is_number_unsigned() || !frame.contains("s") ||
+      !frame["s"].is_number_unsigned()) {
     ++stats_.malformed_frames;
     return;
   }
+  if (!first_time(from, frame["s"].get<uint64_t>(), frame["i"].get<uint64_t>())) {
+    ++stats_.duplicate_requests;
+    return;
+  }
   scope_.spawn(serve_one(from, frame["i"].get<uint64_t>(), std::move(method), std::move(body)));
+}
+
+bool RpcNode::first_time(NodeId from, uint64_t session, uint64_t id) {
+  Seen& seen = seen_[{from, session}];
+  seen.last_use = ++seen_clock_;
+  if (id <= seen.floor || !seen.ids.insert(id).second) return false;
+  while (seen.ids.size() > kSeenWindow) {
+    seen.floor = *seen.ids.begin();
+    seen.ids.erase(seen.ids.begin());
+  }
+  // Keep the few most recently used sessions of this sender (its latest boots).
+  size_t sessions = 0;
+  std::pair<NodeId, uint64_t> oldest{};
+  uint64_t oldest_use = UINT64_MAX;
+  for (auto it = seen_.lower_bound({from, 0}); it != seen_.end() && it->first.first == from; ++it) {
+    ++sessions;
+    if (it->second.last_use < oldest_use) {
+      oldest_use = it->second.last_use;
+      oldest = it->first;
+    }
+  }
+  if (sessions > kSessionsPerPeer) seen_.erase(oldest);
+  return true;
 }
 
 Task<void> RpcNode::serve_one(NodeId from, uint64_t id, std::string method, Json body) {

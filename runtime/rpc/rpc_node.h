@@ -1,10 +1,13 @@
 // RpcNode: request/response over env::Transport. Frames are MessagePack (nlohmann_json):
-//   request   {"k":0, "i":<id>, "m":"<method>", "b":<body>}
+//   request   {"k":0, "i":<id>, "s":<session>, "m":"<method>", "b":<body>}
 //   response  {"k":1, "i":<id>, "b":<body>}  or  {"k":1, "i":<id>, "e":"<error code>", "x":"<message>"}
 //   one-way   {"k":2, "m":"<method>", "b":<body>}
 // Delivery is what the transport gives (loss, duplicates, reordering): a call either gets
 // a reply, times out (kTimeout: the request may or may not have been applied), or fails
 // with kUnavailable when the peer is lost. Garbage frames are counted and dropped.
+// Requests run at most once: a duplicated request frame is recognised by (sender,
+// session, id) and dropped. The session is drawn per RpcNode (per boot), because ids
+// restart at 1 after a restart and must not collide with the previous incarnation's.
 //
 // Lifetimes: the RpcNode must outlive every coroutine that calls it, and its owner calls
 // shutdown() before destroying the components its handlers use (served requests run in
@@ -16,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +45,7 @@ struct RpcStats {
   uint64_t late_replies = 0;      // replies for calls that had already given up
   uint64_t malformed_frames = 0;  // undecodable or ill-formed frames
   uint64_t unknown_methods = 0;
+  uint64_t duplicate_requests = 0;  // dropped: already served (network duplication)
 };
 
 class RpcNode {
@@ -99,6 +104,18 @@ class RpcNode {
   std::vector<std::function<void(NodeId)>> peer_lost_observers_;
   std::map<uint64_t, std::unique_ptr<Pending>> pending_;
   uint64_t next_id_ = 1;
+  const uint64_t session_;
+  // Request ids already served, per (sender, session): ids above `floor` are kept in
+  // `ids`; everything at or below `floor` counts as seen. Bounded by kSeenWindow per
+  // session and kSessionsPerPeer sessions per sender.
+  struct Seen {
+    uint64_t floor = 0;
+    std::set<uint64_t> ids;
+    uint64_t last_use = 0;
+  };
+  std::map<std::pair<NodeId, uint64_t>, Seen> seen_;
+  uint64_t seen_clock_ = 0;
+  bool first_time(NodeId from, uint64_t session, uint64_t id);
   RpcStats stats_;
   bool shut_down_ = false;
   TaskScope scope_;  // served requests; destroyed first

@@ -44,6 +44,9 @@ CheckResult SnapshotIntegrityChecker::check(const sim::History& history, const C
   std::map<std::string, std::vector<WriteRecord>> accepted;  // per actor, event order
   std::map<std::string, NewestAck> newest_ack;
   std::map<std::string, std::vector<IntegrityFailure>> failures;
+  // Writes that left the activation (snapshot_write_begin) without a recorded outcome yet:
+  // their node may have died with them in flight, so they may have been applied.
+  std::map<std::tuple<std::string, int64_t, std::string>, std::vector<size_t>> in_flight;
   size_t loads = 0;
   size_t loads_without_loaded_hash = 0;
   size_t fallbacks = 0;
@@ -51,7 +54,10 @@ CheckResult SnapshotIntegrityChecker::check(const sim::History& history, const C
   const auto& events = history.events();
   for (size_t i = 0; i < events.size(); ++i) {
     const sim::HistoryEvent& e = events[i];
-    if (e.kind != "snapshot_write" && e.kind != "snapshot_load" && e.kind != "snapshot_integrity_failure") continue;
+    if (e.kind != "snapshot_write" && e.kind != "snapshot_write_begin" && e.kind != "snapshot_load" &&
+        e.kind != "snapshot_integrity_failure") {
+      continue;
+    }
     const auto actor = string_field(e, "actor");
     const auto version = int_field(e, "version");
     if (!actor || !version) {
@@ -62,12 +68,25 @@ CheckResult SnapshotIntegrityChecker::check(const sim::History& history, const C
       failures[*actor].push_back({i, *version});
       continue;
     }
+    if (e.kind == "snapshot_write_begin") {
+      const auto sha = string_field(e, "sha256");
+      if (!sha) {
+        malformed.add(history, i, "snapshot_write_begin needs string \"sha256\"");
+        continue;
+      }
+      in_flight[{*actor, *version, *sha}].push_back(i);
+      continue;
+    }
     if (e.kind == "snapshot_write") {
       const auto ok = bool_field(e, "ok");
       const auto sha = string_field(e, "sha256");
       if (!ok || !sha) {
         malformed.add(history, i, "snapshot_write needs boolean \"ok\" and string \"sha256\"");
         continue;
+      }
+      // Its outcome is known now: it no longer counts as in flight.
+      if (auto flight = in_flight.find({*actor, *version, *sha}); flight != in_flight.end() && !flight->second.empty()) {
+        flight->second.erase(flight->second.begin());
       }
       WriteRecord w{i, *version, int_field(e, "token"), *sha, *ok, string_field(e, "error").value_or("")};
       writes_by_version[{*actor, *version}].push_back(w);
@@ -114,7 +133,13 @@ CheckResult SnapshotIntegrityChecker::check(const sim::History& history, const C
         }
       }
     }
-    if (match == nullptr) {
+    // A write that left and whose outcome was never recorded (its node died) may be it.
+    bool in_flight_match = false;
+    if (match == nullptr && refused_match == nullptr) {
+      auto flight = in_flight.find({*actor, *version, *loaded_sha});
+      in_flight_match = flight != in_flight.end() && !flight->second.empty();
+    }
+    if (match == nullptr && !in_flight_match) {
       Violation v;
       v.actor = *actor;
       v.events = {i};

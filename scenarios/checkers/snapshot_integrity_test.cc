@@ -162,3 +162,32 @@ TEST(SnapshotIntegrityTest, MalformedEventMakesItUnknown) {
 
 }  // namespace
 }  // namespace orbit::checkers
+
+namespace orbit::checkers {
+namespace {
+
+TEST(SnapshotIntegrityInFlightTest, AWriteWhoseNodeDiedMidFlightMayBeLoaded) {
+  sim::History h;
+  h.record(1, 2, "snapshot_write_begin", {{"actor", "counter/c"}, {"version", 5}, {"token", 3}, {"sha256", "aa"}});
+  h.record(2, 2, "crash", nlohmann::json::object());
+  h.record(9, 1, "snapshot_load", {{"actor", "counter/c"}, {"version", 5}, {"sha256", "aa"}, {"loaded_sha256", "aa"}, {"verified", true}});
+  EXPECT_EQ(SnapshotIntegrityChecker{}.check(h, CheckContext{}).verdict, Verdict::kPass);
+}
+
+TEST(SnapshotIntegrityInFlightTest, ARefusedWriteIsNotInFlightAnyMore) {
+  sim::History h;
+  h.record(1, 2, "snapshot_write_begin", {{"actor", "counter/c"}, {"version", 5}, {"token", 3}, {"sha256", "aa"}});
+  h.record(2, 2, "snapshot_write", {{"actor", "counter/c"}, {"version", 5}, {"token", 3}, {"sha256", "aa"}, {"ok", false}, {"error", "rejected"}});
+  h.record(9, 1, "snapshot_load", {{"actor", "counter/c"}, {"version", 5}, {"sha256", "aa"}, {"loaded_sha256", "aa"}, {"verified", true}});
+  EXPECT_EQ(SnapshotIntegrityChecker{}.check(h, CheckContext{}).verdict, Verdict::kViolation);
+}
+
+TEST(SnapshotIntegrityInFlightTest, DifferentBytesThanInFlightAreStillCorrupt) {
+  sim::History h;
+  h.record(1, 2, "snapshot_write_begin", {{"actor", "counter/c"}, {"version", 5}, {"token", 3}, {"sha256", "aa"}});
+  h.record(9, 1, "snapshot_load", {{"actor", "counter/c"}, {"version", 5}, {"sha256", "bb"}, {"loaded_sha256", "bb"}, {"verified", true}});
+  EXPECT_EQ(SnapshotIntegrityChecker{}.check(h, CheckContext{}).verdict, Verdict::kViolation);
+}
+
+}  // namespace
+}  // namespace orbit::checkers
