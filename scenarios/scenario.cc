@@ -4,6 +4,7 @@
 #include <set>
 
 #include "faults/injector.h"
+#include "runtime/env/fault_sites.h"
 #include "scenarios/workload/clients.h"
 #include "scenarios/workload/kinds.h"
 #include "sim/cluster_world.h"
@@ -89,6 +90,20 @@ std::vector<ScenarioSpec> make_scenarios() {
   }
   {
     ScenarioSpec s;
+    s.name = "stale-writer";
+    s.description = "writers stall between their lease check and the write while pauses move leases: fencing must stop them";
+    s.workload = Workload::kRegister;
+    s.required_checkers = safety_checkers();
+    s.required_checkers.push_back("linearizability");
+    s.required_checkers.push_back("liveness");
+    // In model: a stall (a GC pause) between a check and a write is exactly what fencing
+    // tokens exist for (Kleppmann, "How to do distributed locking"; Jepsen's etcd locks).
+    s.forced_sites = {{std::string(env::sites::kStallBeforeSnapshotWrite), 0.3}};
+    s.default_plan = faults::pause_storm;
+    specs.push_back(std::move(s));
+  }
+  {
+    ScenarioSpec s;
     s.name = "snapshot-corruption";
     s.description = "storage node crashes, torn writes and bit rot: corrupt state is never loaded, loss is detected";
     s.workload = Workload::kCounter;
@@ -96,6 +111,7 @@ std::vector<ScenarioSpec> make_scenarios() {
     // Beyond the model, the promise is detection: no corrupt state loaded, no two writers.
     s.required_checkers = safety_checkers();
     s.beyond_model = true;
+    s.forced_sites = {{std::string(env::sites::kCorruptSnapshotRead), 0.05}};
     s.default_plan = faults::storage_node_crash;
     specs.push_back(std::move(s));
   }
@@ -177,7 +193,10 @@ Result<RunReport> run_scenario(const ScenarioSpec& spec, const RunOptions& optio
   if (!created) return created.error();
   std::unique_ptr<sim::ClusterWorld> cluster = std::move(*created);
   sim::World& world = cluster->world();
-  world.fault_points().set_defaults({true, 0.25, 0.05}).ok();
+  if (auto r = world.fault_points().set_defaults({true, 0.25, 0.05}); !r) return r.error();
+  for (const auto& [site, probability] : spec.forced_sites) {
+    if (auto r = world.fault_points().force(site, probability); !r) return r.error();
+  }
 
   faults::InjectorOptions injector;
   injector.base_network = sim::LinkConfig{};

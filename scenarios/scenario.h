@@ -34,6 +34,8 @@ struct ScenarioSpec {
   // The plan a seed gets when none is given.
   faults::PlanGenerator default_plan = nullptr;
   bool beyond_model = false;  // the default plan may exceed the design's promises
+  // Beyond-model fault sites ("beyond.*") this scenario switches on, with a probability.
+  std::vector<std::pair<std::string, double>> forced_sites;
 };
 
 const std::vector<ScenarioSpec>& all_scenarios();

@@ -37,7 +37,9 @@ FaultSiteStats& FaultPointRegistry::site(std::string_view name) {
   auto it = sites_.find(name);
   if (it != sites_.end()) return it->second;
   FaultSiteStats stats;
-  if (defaults_.active && random_.chance(defaults_.enable_probability)) {
+  // "beyond.*" sites exceed the fault model: only a forced site fires.
+  const bool beyond_model = name.substr(0, 7) == "beyond.";
+  if (defaults_.active && !beyond_model && random_.chance(defaults_.enable_probability)) {
     stats.enabled = true;
     stats.fire_probability = defaults_.fire_probability;
   }

@@ -50,6 +50,15 @@ TEST(FaultPointsTest, DisableAllSilencesEverySite) {
   EXPECT_TRUE(r.sites().at("a").enabled) << "still counted as enabled for coverage";
 }
 
+TEST(FaultPointsTest, BeyondModelSitesFireOnlyWhenForced) {
+  FaultPointRegistry r(9);
+  ASSERT_TRUE(r.set_defaults({true, 1.0, 1.0}).ok());
+  EXPECT_TRUE(r.fire("ordinary"));
+  EXPECT_FALSE(r.fire("beyond.corrupt"));
+  ASSERT_TRUE(r.force("beyond.other", 1.0).ok());
+  EXPECT_TRUE(r.fire("beyond.other"));
+}
+
 TEST(FaultPointsTest, DelayIsZeroUnlessFiredAndBounded) {
   FaultPointRegistry r(3);
   EXPECT_EQ(r.delay("d", 1s), Duration::zero());

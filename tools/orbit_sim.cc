@@ -201,13 +201,17 @@ int cmd_worker(const RunArgs& args) {
   for (const auto& [site, c] : report->fault_points) points[site] = json{{"enabled", c.enabled}, {"fired", c.fired}};
   line["fault_points"] = points;
   if (report->outcome != orbit::scenarios::Outcome::kPass) {
+    // Name the violation that decided the outcome: a safety one before a liveness one.
     std::string first;
-    for (const auto& check : report->checks) {
-      if (!check.violations.empty()) {
+    for (int pass = 0; pass < 2 && first.empty(); ++pass) {
+      for (const auto& check : report->checks) {
+        if (check.violations.empty() || (pass == 0 && check.checker == "liveness")) continue;
         first = check.checker + ": " + check.violations.front().explanation;
         break;
       }
-      if (check.verdict == orbit::checkers::Verdict::kUnknown && first.empty()) first = check.checker + ": unknown: " + check.note;
+    }
+    for (const auto& check : report->checks) {
+      if (first.empty() && check.verdict == orbit::checkers::Verdict::kUnknown) first = check.checker + ": unknown: " + check.note;
     }
     line["violation"] = first;
     if (!args.report_dir.empty()) line["report"] = write_report(*report, wall, args.report_dir);
@@ -225,6 +229,7 @@ struct CampaignArgs {
   size_t jobs = 0;
   bool swarm = false;
   std::string out = "out/campaign";
+  uint64_t max_failures = 0;  // 0: run everything
 };
 
 struct ScenarioTally {
@@ -251,7 +256,7 @@ int cmd_campaign(const CampaignArgs& args, const std::string& self) {
       return kExitUsage;
     }
   }
-  const uint64_t seeds = args.seeds != 0 ? args.seeds : (args.scenarios.empty() ? 50 : 200);
+  const uint64_t seeds = args.seeds != 0 ? args.seeds : (args.scenarios.empty() ? 40 : 200);
   size_t jobs = args.jobs;
   if (jobs == 0) jobs = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
 
@@ -278,7 +283,7 @@ int cmd_campaign(const CampaignArgs& args, const std::string& self) {
   const bool tty = isatty(STDERR_FILENO);
   const int64_t start = wall_now_ns();
   size_t done = 0, passed = 0, failed = 0;
-  orbit::tools::run_jobs(commands, jobs, [&](const orbit::tools::JobResult& r) {
+  const size_t started = orbit::tools::run_jobs(commands, jobs, [&](const orbit::tools::JobResult& r) {
     ++done;
     const auto& [name, seed] = what[r.index];
     ScenarioTally& t = tally[name];
@@ -320,7 +325,12 @@ int cmd_campaign(const CampaignArgs& args, const std::string& self) {
                    std::string(width - filled, '-').c_str(), done, commands.size(), passed, failed, format_eta(eta).c_str(),
                    tty ? "   " : "\n");
     }
+    return args.max_failures == 0 || failed < args.max_failures;
   });
+  if (started < commands.size()) {
+    std::fprintf(stderr, "orbit-sim campaign: stopped after %zu failure(s); %zu of %zu runs started\n", failed, started,
+                 commands.size());
+  }
   if (tty) std::fprintf(stderr, "\n");
   const double wall_s = static_cast<double>(wall_now_ns() - start) / 1e9;
 
@@ -335,8 +345,8 @@ int cmd_campaign(const CampaignArgs& args, const std::string& self) {
                 u(t.crashed), ws > 0 ? static_cast<double>(t.sim_ns) / 1e9 / ws : 0.0, ws > 0 ? t.runs / ws : 0.0,
                 ws > 0 ? static_cast<double>(t.events) / ws / 1e6 : 0.0);
   }
-  std::printf("\ntotal: %zu runs in %.1f s wall on %zu jobs: %.1f seeds/s; simulated/wall %.0fx per worker\n", commands.size(),
-              wall_s, jobs, commands.size() / std::max(wall_s, 1e-9),
+  std::printf("\ntotal: %zu runs in %.1f s wall on %zu jobs: %.1f seeds/s; simulated/wall %.0fx per worker\n", done,
+              wall_s, jobs, done / std::max(wall_s, 1e-9),
               total_wall ? static_cast<double>(total_sim) / static_cast<double>(total_wall) : 0.0);
   std::printf("fault coverage: ");
   for (const auto& [kind, n] : fault_kinds) std::printf("%s=%llu ", kind.c_str(), u(n));
@@ -478,11 +488,13 @@ int main(int argc, char** argv) {
   CampaignArgs campaign_args;
   CLI::App* campaign = app.add_subcommand("campaign", "Run scenarios over many seeds in parallel; with no options: every scenario");
   campaign->add_option("--scenario", campaign_args.scenarios, "scenario(s) to run (default: all)");
-  campaign->add_option("--seeds", campaign_args.seeds, "seeds per scenario (default: 50 for all scenarios, 200 for one)");
+  campaign->add_option("--seeds", campaign_args.seeds, "seeds per scenario (default: 40 for all scenarios, 200 for one)");
   campaign->add_option("--first-seed", campaign_args.first_seed, "first seed");
   campaign->add_option("--jobs", campaign_args.jobs, "parallel worker processes (default: CPUs)");
   campaign->add_flag("--swarm", campaign_args.swarm, "swarm plans: each seed picks its own fault kinds and intensities");
   campaign->add_option("--out", campaign_args.out, "where failing runs' reports go");
+  campaign->add_option("--max-failures", campaign_args.max_failures,
+                       "stop starting runs after this many failures (0: run all); a bug hunt uses 1");
 
   std::string replay_path;
   CLI::App* replay = app.add_subcommand("replay", "Re-run a report.json; checks trace hash and outcome");

@@ -47,13 +47,14 @@ Running start(size_t index, const std::vector<std::string>& argv) {
 
 }  // namespace
 
-void run_jobs(const std::vector<std::vector<std::string>>& commands, size_t jobs,
-              const std::function<void(const JobResult&)>& on_done) {
+size_t run_jobs(const std::vector<std::vector<std::string>>& commands, size_t jobs,
+                const std::function<bool(const JobResult&)>& on_done) {
   if (jobs == 0) jobs = 1;
   size_t next = 0;
+  bool more = true;
   std::map<int, Running> running;  // by fd
-  while (next < commands.size() || !running.empty()) {
-    while (next < commands.size() && running.size() < jobs) {
+  while ((more && next < commands.size()) || !running.empty()) {
+    while (more && next < commands.size() && running.size() < jobs) {
       Running r = start(next, commands[next]);
       running.emplace(r.fd, std::move(r));
       ++next;
@@ -82,9 +83,10 @@ void run_jobs(const std::vector<std::vector<std::string>>& commands, size_t jobs
       if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
       if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
       running.erase(p.fd);
-      on_done(result);
+      if (!on_done(result)) more = false;
     }
   }
+  return next;
 }
 
 }  // namespace orbit::tools

@@ -17,8 +17,10 @@ struct JobResult {
   int signal = 0;      // when a signal killed it (0 otherwise)
 };
 
-// Runs every argv in `commands`; `on_done` is called as each finishes (any order).
-void run_jobs(const std::vector<std::vector<std::string>>& commands, size_t jobs,
-              const std::function<void(const JobResult&)>& on_done);
+// Runs the argvs in `commands` in order; `on_done` is called as each finishes (any order)
+// and returns whether to start more: false stops starting jobs (running ones finish).
+// Returns how many were started.
+size_t run_jobs(const std::vector<std::vector<std::string>>& commands, size_t jobs,
+                const std::function<bool(const JobResult&)>& on_done);
 
 }  // namespace orbit::tools

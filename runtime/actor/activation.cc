@@ -2,6 +2,7 @@
 
 #include <cassert>
 
+#include "runtime/env/planted_bugs.h"
 #include "runtime/actor/actor_system.h"
 #include "runtime/actor/lease_validity.h"
 #include "runtime/env/fault_sites.h"
@@ -80,7 +81,8 @@ Task<Result<void>> Activation::activate() {
   }
   ++metrics.lease_acquires;
   lease_version_ = lease->record.version;
-  valid_until_ = lease_valid_until(sent_at, config.lease_duration, config.max_clock_drift, config.safety_margin);
+  const MonoTime counted_from = env::planted_bug(env::PlantedBug::kValidityFromReceipt) ? env_.clock.mono_now() : sent_at;
+  valid_until_ = lease_valid_until(counted_from, config.lease_duration, config.max_clock_drift, config.safety_margin);
   system_.record("lease_acquired", key_,
                  {{"holder", holder_},
                   {"version", lease_version_},
@@ -127,7 +129,7 @@ Task<Result<void>> Activation::load_snapshot() {
   }
   // Newest first; the first that verifies wins. A corrupt version is never loaded.
   for (const Snapshot& snapshot : *snapshots) {
-    const bool verified = persistence::hash_verifies(snapshot);
+    const bool verified = env::planted_bug(env::PlantedBug::kNoHashVerify) || persistence::hash_verifies(snapshot);
     if (!verified) {
       ++metrics.snapshot_integrity_failures;
       system_.observe_integrity_failure();
@@ -329,7 +331,9 @@ Task<void> Activation::renewal_loop() {
     if (state_ != ActivationState::kActive) co_return;
     if (renewed.ok() && renewed->granted) {
       ++metrics.lease_renewals;
-      valid_until_ = lease_valid_until(sent_at, config.lease_duration, config.max_clock_drift, config.safety_margin);
+      const MonoTime counted_from =
+          env::planted_bug(env::PlantedBug::kValidityFromReceipt) ? env_.clock.mono_now() : sent_at;
+      valid_until_ = lease_valid_until(counted_from, config.lease_duration, config.max_clock_drift, config.safety_margin);
       system_.record("lease_renewed", key_,
                      {{"holder", holder_}, {"version", lease_version_},
                       {"valid_for_ns", (valid_until_ - env_.clock.mono_now()).count()}});

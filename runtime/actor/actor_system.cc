@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "runtime/env/planted_bugs.h"
 #include "runtime/env/sleep.h"
 
 namespace orbit::actor {
@@ -161,7 +162,9 @@ void ActorSystem::on_view_change(const cluster::MembershipView& view) {
   // Names move with the ring: tell each (possibly new) owner where our activations are.
   if (shut_down_) return;
   for (const auto& [key, activation] : activations_) {
-    if (activation->state() == ActivationState::kActive) scope_.spawn(register_with_owner(key));
+    if (activation->state() == ActivationState::kActive && !env::planted_bug(env::PlantedBug::kDirectoryNotRebuilt)) {
+      scope_.spawn(register_with_owner(key));
+    }
   }
 }
 

@@ -314,7 +314,15 @@ Task<Result<Json>> StorageServer::read_snapshots(Json body) {
   Result<std::vector<Snapshot>> r = co_await provider_.read_snapshots(key);
   if (!r.ok()) co_return provider_error(r.error());
   Json snapshots = Json::array();
-  for (const Snapshot& s : *r) snapshots.push_back(to_json(s));
+  for (Snapshot& s : *r) {
+    // Beyond-model fault site: a bit flips in memory or on the wire after the store's own
+    // checksums passed. Only the reader's SHA-256 check stands between it and the actor.
+    if (!s.state.empty() && rpc_.env().faults.fire(env::sites::kCorruptSnapshotRead)) {
+      const uint64_t bit = rpc_.env().random.below(s.state.size() * 8);
+      s.state[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+    }
+    snapshots.push_back(to_json(s));
+  }
   co_return checked_reply(m, Json{{"snapshots", std::move(snapshots)}});
 }
 

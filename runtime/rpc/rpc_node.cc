@@ -4,6 +4,7 @@
 #include <cassert>
 #include <vector>
 
+#include "runtime/env/planted_bugs.h"
 #include "runtime/env/fault_sites.h"
 #include "runtime/env/when.h"
 
@@ -180,7 +181,8 @@ void RpcNode::on_frame(NodeId from, const Bytes& bytes) {
     ++stats_.malformed_frames;
     return;
   }
-  if (!first_time(from, frame["s"].get<uint64_t>(), frame["i"].get<uint64_t>())) {
+  if (!first_time(from, frame["s"].get<uint64_t>(), frame["i"].get<uint64_t>()) &&
+      !env::planted_bug(env::PlantedBug::kAtLeastOnceRpc)) {
     ++stats_.duplicate_requests;
     return;
   }
