@@ -1,6 +1,7 @@
 #!/bin/bash
 # Every planted bug is caught by a campaign within 200 seeds of the scenario that exercises
-# it; the violation names the checker that caught it. (The correct build passing the same
+# it, the violation names the checker that caught it, and replaying the failing run's
+# report reproduces the same outcome and trace hash. (The correct build passing the same
 # seeds is the main campaign's job: tools/orbit-sim campaign, run by //tools tests and CI.)
 set -uo pipefail
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
@@ -21,7 +22,16 @@ hunt() {
     failures=$((failures + 1))
     return
   fi
-  echo "caught $bug: ${line:0:200}"
+  # The failing run's report replays to the same violation and trace hash.
+  local report replay
+  report=$(grep -oE "replay [^ ]+\.report\.json" <<<"$out" | head -1 | cut -d' ' -f2)
+  replay=$("$bin" replay "$report" 2>&1); rc=$?
+  if [[ $rc -ne 1 ]] || ! grep -q "REPRODUCED" <<<"$replay"; then
+    echo "FAIL: replay of $report (planted bug $bug) did not reproduce (exit $rc): $(grep replay <<<"$replay")"
+    failures=$((failures + 1))
+    return
+  fi
+  echo "caught $bug and replayed it: ${line:0:200}"
 }
 hunt at_least_once_rpc counter durability
 hunt reply_before_fsync counter "durability\|liveness"
