@@ -154,12 +154,24 @@ void print_run(const RunReport& report, int64_t wall_ns, const std::string& repr
   std::printf("repro        %s\n", repro.c_str());
 }
 
-int cmd_run(const RunArgs& args) {
+// Runs the scenario the arguments describe; nullopt (after printing why) on bad input.
+struct TimedRun {
+  orbit::Result<RunReport> report;
+  int64_t wall_ns;
+};
+std::optional<TimedRun> timed_run(const RunArgs& args) {
   auto prepared = prepare(args);
-  if (!prepared) return kExitUsage;
+  if (!prepared) return std::nullopt;
   const int64_t start = wall_now_ns();
   auto report = orbit::scenarios::run_scenario(*prepared->first, prepared->second);
-  const int64_t wall = wall_now_ns() - start;
+  return TimedRun{std::move(report), wall_now_ns() - start};
+}
+
+int cmd_run(const RunArgs& args) {
+  auto run = timed_run(args);
+  if (!run) return kExitUsage;
+  auto& report = run->report;
+  const int64_t wall = run->wall_ns;
   if (!report) {
     std::fprintf(stderr, "orbit-sim run: %s\n", orbit::to_string(report.error()).c_str());
     return kExitUsage;
@@ -176,11 +188,10 @@ int cmd_run(const RunArgs& args) {
 
 // One line of JSON on stdout for the campaign parent.
 int cmd_worker(const RunArgs& args) {
-  auto prepared = prepare(args);
-  if (!prepared) return kExitUsage;
-  const int64_t start = wall_now_ns();
-  auto report = orbit::scenarios::run_scenario(*prepared->first, prepared->second);
-  const int64_t wall = wall_now_ns() - start;
+  auto run = timed_run(args);
+  if (!run) return kExitUsage;
+  auto& report = run->report;
+  const int64_t wall = run->wall_ns;
   if (!report) {
     std::printf("%s\n", json{{"error", orbit::to_string(report.error())}}.dump().c_str());
     return kExitUsage;
