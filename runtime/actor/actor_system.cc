@@ -274,14 +274,14 @@ Task<Result<Json>> ActorSystem::route(ActorKey key, Json request, Duration budge
     directory_[key] = target;
     const Duration left = deadline - env_.clock.mono_now();
     if (left <= Duration::zero()) break;
-    Json invoke = Json::object();
-    invoke["key"] = key_json(key);
-    invoke["req"] = request;
     // Plain if/else: GCC 12 mishandles temporaries of co_await inside a ?: expression.
     Result<Json> reply = Json();
     if (target == env_.node) {
       reply = co_await invoke_local(key, request);
     } else {
+      Json invoke = Json::object();
+      invoke["key"] = key_json(key);
+      invoke["req"] = request;
       reply = co_await rpc_.call(target, "actor.invoke", std::move(invoke), std::min(left, config_.internal_call_timeout));
     }
     if (!reply.ok()) {
@@ -297,7 +297,6 @@ Task<Result<Json>> ActorSystem::route(ActorKey key, Json request, Duration budge
     }
     if (body.contains("not_applied")) {
       if (auto it = directory_.find(key); it != directory_.end() && it->second == target) directory_.erase(it);
-      co_return body;
     }
     co_return body;
   }
@@ -328,11 +327,7 @@ Task<Result<Json>> ActorSystem::invoke_local(ActorKey key, Json request) {
     Result<void> activated = co_await activation->activate();
     if (!activated.ok()) {
       std::optional<persistence::LeaseRecord> conflict = activation->conflicting_lease();
-      if (auto again = activations_.find(key); again != activations_.end() && again->second.get() == activation) {
-        retired_.push_back(std::move(again->second));
-        activations_.erase(again);
-        env_.executor.post([this] { retired_.clear(); });
-      }
+      retire(activation);
       if (conflict) {
         const auto holder_node = node_of_holder(conflict->holder);
         if (holder_node && *holder_node != env_.node &&
