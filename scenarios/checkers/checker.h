@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,12 +30,33 @@ enum class Verdict { kPass, kViolation, kUnknown };
 
 std::string_view to_string(Verdict verdict);
 
+// One party to a lease or activation conflict, as structured data for reports and timelines.
+struct HolderRef {
+  std::string holder;                    // the activation's holder id ("n2.b1.a1")
+  int64_t node = 0;                      // the node it ran on
+  std::optional<int64_t> lease_version;  // the lease version (fencing token) it held, if known
+  size_t event = 0;                      // index of the event that started its claim
+};
+
+// A snapshot a violation is about: what was loaded (or accepted) and what should have been.
+struct SnapshotRef {
+  std::string actor;
+  int64_t version = 0;
+  std::string sha256;           // the bytes' hash as loaded/accepted; empty if not known
+  std::string expected_sha256;  // the acknowledged write's hash at that version; empty if none
+  size_t event = 0;             // index of the load (or accepting write) event
+};
+
 struct Violation {
   std::string explanation;
   // Indices into history.events() of the events involved, ascending.
   std::vector<size_t> events;
   // "kind/id" of the actor concerned, or empty when the violation is not about one actor.
   std::string actor;
+  // Lease exclusivity / single activation: the overlapping holders (older first).
+  std::vector<HolderRef> holders;
+  // Snapshot integrity: the snapshot concerned.
+  std::optional<SnapshotRef> snapshot;
 };
 
 struct CheckResult {

@@ -176,6 +176,9 @@ CheckResult LeaseExclusivityChecker::check(const sim::History& history, const Ch
                         ", " + format_ns(to) + ") (" + std::to_string(to - from) + " ns): " + describe(a) + "; " +
                         describe(b);
         for (const Belief* belief : {&a, &b}) {
+          v.holders.push_back(HolderRef{belief->holder, belief->node,
+                                        belief->version >= 0 ? std::optional<int64_t>(belief->version) : std::nullopt,
+                                        belief->event});
           v.events.push_back(belief->event);
           if (belief->drift_event) v.events.push_back(*belief->drift_event);
         }

@@ -38,6 +38,16 @@ TEST(LeaseExclusivityTest, OverlappingBeliefsFail) {
   EXPECT_NE(v.explanation.find("n1.b1.a1"), std::string::npos) << v.explanation;
   EXPECT_NE(v.explanation.find("n2.b1.a1"), std::string::npos) << v.explanation;
   EXPECT_NE(v.explanation.find("[0.500000000s, 1.000000000s)"), std::string::npos) << v.explanation;
+  // The two holders as structured data (reports and timelines read these).
+  ASSERT_EQ(v.holders.size(), 2u);
+  EXPECT_EQ(v.holders[0].holder, "n1.b1.a1");
+  EXPECT_EQ(v.holders[0].node, 1);
+  EXPECT_EQ(v.holders[0].lease_version, 1);
+  EXPECT_EQ(v.holders[0].event, a);
+  EXPECT_EQ(v.holders[1].holder, "n2.b1.a1");
+  EXPECT_EQ(v.holders[1].node, 2);
+  EXPECT_EQ(v.holders[1].lease_version, 2);
+  EXPECT_EQ(v.holders[1].event, b);
 }
 
 // The holder's validity is counted on its own clock: only its drift turns two back-to-back

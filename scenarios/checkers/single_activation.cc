@@ -195,6 +195,8 @@ CheckResult SingleActivationChecker::check(const sim::History& history, const Ch
                              describe_event(history, stale.front()) + ")";
           }
           if (both) v.explanation += ", and the newer activation had " + std::to_string(newer_writes.size()) + " accepted too";
+          v.holders = {HolderRef{older.holder, older.node, older.token, older.start_event},
+                       HolderRef{newer.holder, newer.node, newer.token, newer.start_event}};
           v.events = {older.start_event, newer.start_event};
           for (size_t k = 0; k < stale.size() && k < kMaxListedWrites; ++k) v.events.push_back(stale[k]);
           for (size_t k = 0; k < newer_writes.size() && k < kMaxListedWrites; ++k) v.events.push_back(newer_writes[k]);
@@ -219,6 +221,7 @@ CheckResult SingleActivationChecker::check(const sim::History& history, const Ch
                       " was superseded but still active at the deadline " + format_ns(deadline_ns) +
                       " (liveness start " + format_ns(context.liveness_start_ns) + " + " +
                       std::to_string(context.duplicate_detection_bound_ns) + " ns)";
+      v.holders = {HolderRef{dup.holder, dup.node, dup.token, dup.start_event}};
       v.events = {dup.start_event};
       if (dup.end_event != kOpen) v.events.push_back(dup.end_event);
       violations.push_back(std::move(v));

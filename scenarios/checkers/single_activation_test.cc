@@ -54,6 +54,14 @@ TEST(SingleActivationTest, DuplicateThatWroteAfterBeingSupersededFails) {
   EXPECT_EQ(v.actor, kActor);
   EXPECT_EQ(v.explanation.rfind("both wrote", 0), 0u) << v.explanation;
   EXPECT_EQ(v.events, (std::vector<size_t>{old_start, new_start, stale, fresh}));
+  ASSERT_EQ(v.holders.size(), 2u);
+  EXPECT_EQ(v.holders[0].holder, kOld);
+  EXPECT_EQ(v.holders[0].node, 1);
+  EXPECT_EQ(v.holders[0].lease_version, 1);
+  EXPECT_EQ(v.holders[0].event, old_start);
+  EXPECT_EQ(v.holders[1].holder, kNew);
+  EXPECT_EQ(v.holders[1].lease_version, 2);
+  EXPECT_EQ(v.holders[1].event, new_start);
 }
 
 TEST(SingleActivationTest, FencedDuplicatePasses) {

@@ -111,10 +111,13 @@ CheckResult SnapshotIntegrityChecker::check(const sim::History& history, const C
     }
     ++loads;
     if (!*verified) {
-      violations.push_back({"unverified state loaded: " + *actor + " loaded version " + std::to_string(*version) +
-                                " although its hash did not verify",
-                            {i},
-                            *actor});
+      Violation v;
+      v.explanation = "unverified state loaded: " + *actor + " loaded version " + std::to_string(*version) +
+                      " although its hash did not verify";
+      v.events = {i};
+      v.actor = *actor;
+      v.snapshot = SnapshotRef{*actor, *version, *loaded_sha, string_field(e, "sha256").value_or(""), i};
+      violations.push_back(std::move(v));
     }
 
     // Rule 2: the bytes loaded are bytes that were written (and possibly applied) at that version.
@@ -143,6 +146,7 @@ CheckResult SnapshotIntegrityChecker::check(const sim::History& history, const C
       Violation v;
       v.actor = *actor;
       v.events = {i};
+      v.snapshot = SnapshotRef{*actor, *version, *loaded_sha, acknowledged != nullptr ? acknowledged->sha256 : "", i};
       const std::string what = *actor + " loaded version " + std::to_string(*version) + " with sha256 " +
                                short_hash(*loaded_sha);
       if (refused_match != nullptr) {
@@ -174,11 +178,14 @@ CheckResult SnapshotIntegrityChecker::check(const sim::History& history, const C
       if (excused) {
         ++fallbacks;
       } else {
-        violations.push_back({"acknowledged snapshot lost: " + *actor + " loaded version " + std::to_string(*version) +
-                                  " although version " + std::to_string(ack->second.version) +
-                                  " was acknowledged before, and no integrity failure of a newer version was recorded",
-                              {ack->second.event, i},
-                              *actor});
+        Violation v;
+        v.explanation = "acknowledged snapshot lost: " + *actor + " loaded version " + std::to_string(*version) +
+                        " although version " + std::to_string(ack->second.version) +
+                        " was acknowledged before, and no integrity failure of a newer version was recorded";
+        v.events = {ack->second.event, i};
+        v.actor = *actor;
+        v.snapshot = SnapshotRef{*actor, *version, *loaded_sha, "", i};
+        violations.push_back(std::move(v));
       }
     }
   }
@@ -200,11 +207,13 @@ CheckResult SnapshotIntegrityChecker::check(const sim::History& history, const C
       if (after.version > before.version) continue;
       std::string order = all_tokens ? "token " + std::to_string(*before.token) + " then token " + std::to_string(*after.token)
                                      : std::string("event order");
-      violations.push_back({"accepted versions not increasing: " + actor + " had version " +
-                                std::to_string(after.version) + " accepted after version " +
-                                std::to_string(before.version) + " (" + order + ")",
-                            {before.event, after.event},
-                            actor});
+      Violation v;
+      v.explanation = "accepted versions not increasing: " + actor + " had version " + std::to_string(after.version) +
+                      " accepted after version " + std::to_string(before.version) + " (" + order + ")";
+      v.events = {before.event, after.event};
+      v.actor = actor;
+      v.snapshot = SnapshotRef{actor, after.version, after.sha256, "", after.event};
+      violations.push_back(std::move(v));
     }
   }
 

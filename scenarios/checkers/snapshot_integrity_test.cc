@@ -43,6 +43,13 @@ TEST(SnapshotIntegrityTest, LoadedHashThatDiffersFromTheWrittenOneFails) {
   EXPECT_EQ(r.violations[0].explanation.rfind("corrupt state loaded", 0), 0u) << r.violations[0].explanation;
   EXPECT_EQ(r.violations[0].events, (std::vector<size_t>{write, load}));
   EXPECT_EQ(r.violations[0].actor, kActor);
+  ASSERT_TRUE(r.violations[0].snapshot.has_value());
+  const SnapshotRef& s = *r.violations[0].snapshot;
+  EXPECT_EQ(s.actor, kActor);
+  EXPECT_EQ(s.version, 1);
+  EXPECT_EQ(s.sha256, "ccc");
+  EXPECT_EQ(s.expected_sha256, "aaa");
+  EXPECT_EQ(s.event, load);
 }
 
 TEST(SnapshotIntegrityTest, LoadOfAVersionNeverWrittenFails) {
