@@ -79,6 +79,11 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
         handler ? std::make_shared<const PeerLostHandler>(std::move(handler)) : nullptr;
   }
   void set_log_handler(LogHandler handler) { log_handler_ = std::move(handler); }
+  void set_blocked_peers(std::set<env::NodeId> peers) {
+    peers.erase(options_.self);
+    blocked_ = std::move(peers);
+  }
+  const std::set<env::NodeId>& blocked_peers() const { return blocked_; }
 
  private:
   // The sending side of one peer: its queue and its (single) outgoing connection.
@@ -179,6 +184,7 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
   // Held by shared_ptr so a handler that replaces itself while running stays alive until
   // it returns.
   std::shared_ptr<const ReceiveHandler> receive_handler_;
+  std::set<env::NodeId> blocked_;  // the drop filter (partitions)
   std::shared_ptr<const PeerLostHandler> peer_lost_handler_;
   LogHandler log_handler_ = default_log;
   TcpTransportStats stats_;
@@ -355,6 +361,10 @@ void TcpTransport::Impl::inbound_ended(Inbound& in, const error_code& ec) {
 }
 
 void TcpTransport::Impl::deliver(env::NodeId from, Bytes frame) {
+  if (blocked_.contains(from)) {
+    ++stats_.frames_dropped_blocked_in;
+    return;
+  }
   ++stats_.frames_received;
   const std::shared_ptr<const ReceiveHandler> handler = receive_handler_;
   if (!handler) {
@@ -389,6 +399,10 @@ void TcpTransport::Impl::send(env::NodeId to, Bytes frame) {
     log(LogLevel::kError, "dropping a frame of " + std::to_string(frame.size()) + " bytes to node " +
                               std::to_string(to) + ": above max_frame_bytes " +
                               std::to_string(options_.max_frame_bytes));
+    return;
+  }
+  if (blocked_.contains(to)) {
+    ++stats_.frames_dropped_blocked_out;
     return;
   }
   if (to == options_.self) {
@@ -718,6 +732,8 @@ void TcpTransport::set_peer(env::NodeId peer, HostPort address) {
 }
 void TcpTransport::remove_peer(env::NodeId peer) { impl_->remove_peer(peer); }
 void TcpTransport::set_log_handler(LogHandler handler) { impl_->set_log_handler(std::move(handler)); }
+void TcpTransport::set_blocked_peers(std::set<env::NodeId> peers) { impl_->set_blocked_peers(std::move(peers)); }
+const std::set<env::NodeId>& TcpTransport::blocked_peers() const { return impl_->blocked_peers(); }
 void TcpTransport::close() { impl_->close(); }
 bool TcpTransport::closed() const { return impl_->closed(); }
 const TcpTransportStats& TcpTransport::stats() const { return impl_->stats(); }

@@ -28,6 +28,10 @@
 //    frames_rejected. The transport itself keeps working.
 //  - A frame above max_frame_bytes passed to send() is dropped with an error log
 //    (frames_dropped_oversize); it is never truncated.
+//  - Partitions (real mode's fault injection, set_blocked_peers()): frames to a blocked
+//    peer are dropped in send() and frames from it are dropped on arrival, both counted.
+//    Connections stay up, so nothing is reported lost: like a black-holed link, only the
+//    protocol above (heartbeats, timeouts) notices.
 //
 // Threading: every method runs on the executor's thread (or before the executor runs),
 // and every handler is called there with env::current_executor() set. Handlers may call
@@ -38,6 +42,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -95,6 +100,8 @@ struct TcpTransportStats {
   uint64_t frames_dropped_closed = 0;        // send() after close()
   uint64_t frames_lost_in_flight = 0;        // being written when the connection broke
   uint64_t frames_rejected = 0;              // inbound protocol violations (see above)
+  uint64_t frames_dropped_blocked_out = 0;   // send() to a blocked peer (partition)
+  uint64_t frames_dropped_blocked_in = 0;    // arrived from a blocked peer (partition)
   uint64_t connections_accepted = 0;
   uint64_t connections_refused = 0;          // over inbound_connections_max
   uint64_t connections_established = 0;      // outgoing, including reconnections
@@ -140,6 +147,11 @@ class TcpTransport final : public env::Transport {
   void remove_peer(env::NodeId peer);
 
   void set_log_handler(LogHandler handler);
+
+  // The drop filter: every frame to or from these peers is dropped (and counted) until the
+  // set changes; an empty set heals. Self is never blocked (it is ignored if listed).
+  void set_blocked_peers(std::set<env::NodeId> peers);
+  [[nodiscard]] const std::set<env::NodeId>& blocked_peers() const;
 
   // Stops listening, closes every connection and drops every queue; handlers are cleared
   // and never called again; later sends are dropped. Idempotent.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <utility>
@@ -163,6 +164,39 @@ TEST_F(TcpTransportTest, DeliversFramesWithTheSendersId) {
   EXPECT_EQ(b.t().stats().frames_received, 3u);
   EXPECT_EQ(a.t().self(), 1u);
   for (env::Executor* e : b.handler_executors) EXPECT_EQ(e, &ex_);
+}
+
+// The drop filter (real-mode partitions): a blocked peer's frames are dropped both ways and
+// counted; other peers and self-sends are untouched; clearing the set heals.
+TEST_F(TcpTransportTest, BlockedPeersAreDroppedBothWaysUntilHealed) {
+  Node& a = start(1);
+  Node& b = start(2);
+  Node& c = start(3);
+  link_all();
+  a.t().send(2, to_bytes("before"));
+  ASSERT_TRUE(run_until([&] { return b.received_text(1, "before"); }));
+
+  a.t().set_blocked_peers({2, 1});  // self is ignored
+  EXPECT_EQ(a.t().blocked_peers(), (std::set<env::NodeId>{2}));
+  a.t().send(2, to_bytes("a-to-b blocked"));
+  b.t().send(1, to_bytes("b-to-a blocked"));
+  a.t().send(3, to_bytes("a-to-c open"));
+  a.t().send(1, to_bytes("a-to-self"));
+  ASSERT_TRUE(run_until([&] {
+    return c.received_text(1, "a-to-c open") && a.received_text(1, "a-to-self") &&
+           a.t().stats().frames_dropped_blocked_in == 1;
+  }));
+  ex_.run_for(50ms);
+  EXPECT_FALSE(b.received_text(1, "a-to-b blocked"));
+  EXPECT_FALSE(a.received_text(2, "b-to-a blocked"));
+  EXPECT_EQ(a.t().stats().frames_dropped_blocked_out, 1u);
+  EXPECT_EQ(a.t().stats().frames_dropped_blocked_in, 1u);
+  EXPECT_TRUE(a.lost.empty());  // a partition is silent: nothing is reported lost
+
+  a.t().set_blocked_peers({});
+  a.t().send(2, to_bytes("healed a-to-b"));
+  b.t().send(1, to_bytes("healed b-to-a"));
+  ASSERT_TRUE(run_until([&] { return b.received_text(1, "healed a-to-b") && a.received_text(2, "healed b-to-a"); }));
 }
 
 TEST_F(TcpTransportTest, EmptyFrameAndSelfSend) {
