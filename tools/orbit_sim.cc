@@ -3,6 +3,7 @@
 //   campaign  many seeds in parallel worker processes; the README's main job
 //   replay    re-runs a report.json and checks the same trace hash and outcome come back
 //   list      scenarios, fault kinds, fault points, checkers
+//   timeline  a report drawn as one self-contained HTML file; export: its history (JSONL, EDN)
 //   demo      the ping/pong demo world
 // Exit codes: 0 all passed, 1 a violation (or a crash), 2 usage or input error, 4 a replay
 // whose trace hash differs from its report (determinism broken).
@@ -20,12 +21,14 @@
 
 #include "faults/fault_plan.h"
 #include "faults/generators.h"
+#include "reports/campaign_summary.h"
 #include "reports/run_report.h"
 #include "runtime/config/duration.h"
 #include "runtime/env/fault_sites.h"
 #include "scenarios/checkers/checker.h"
 #include "scenarios/scenario.h"
 #include "sim/demo/ping_pong.h"
+#include "tools/report_commands.h"
 #include "tools/worker_pool.h"
 
 namespace {
@@ -121,14 +124,12 @@ std::optional<std::pair<const orbit::scenarios::ScenarioSpec*, orbit::scenarios:
 }
 
 std::string write_report(const RunReport& report, int64_t wall_ns, const std::string& dir) {
-  const fs::path base = fs::path(dir) / (report.scenario + "-seed" + std::to_string(report.seed));
-  const std::string plan_path = (base.string() + ".plan.json");
-  write_file(plan_path, orbit::faults::to_json(report.plan));
-  if (report.history) write_file(base.string() + ".history.jsonl", report.history->to_jsonl());
-  const std::string report_path = base.string() + ".report.json";
-  const json j = orbit::reports::to_json(report, wall_ns, "tools/orbit-sim replay " + report_path);
-  write_file(report_path, j.dump(2) + "\n");
-  return report_path;
+  auto path = orbit::reports::write_run_report(report, wall_ns, dir);
+  if (!path) {
+    std::fprintf(stderr, "orbit-sim: %s\n", path.error().message.c_str());
+    return "(report not written)";
+  }
+  return *path;
 }
 
 void print_run(const RunReport& report, int64_t wall_ns, const std::string& repro) {
@@ -196,36 +197,9 @@ int cmd_worker(const RunArgs& args) {
     std::printf("%s\n", json{{"error", orbit::to_string(report.error())}}.dump().c_str());
     return kExitUsage;
   }
-  json line{{"scenario", report->scenario},
-            {"seed", report->seed},
-            {"outcome", std::string(orbit::scenarios::to_string(report->outcome))},
-            {"wall_ns", wall},
-            {"sim_ns", report->sim_time_ns},
-            {"events", report->events_executed},
-            {"ops", report->ops_invoked},
-            {"in_model", report->plan_in_model},
-            {"trace_hash", report->trace_hash}};
-  json faults = json::object();
-  for (const auto& [kind, n] : report->faults_injected) faults[kind] = n;
-  line["faults"] = faults;
-  json points = json::object();
-  for (const auto& [site, c] : report->fault_points) points[site] = json{{"enabled", c.enabled}, {"fired", c.fired}};
-  line["fault_points"] = points;
-  if (report->outcome != orbit::scenarios::Outcome::kPass) {
-    // Name the violation that decided the outcome: a safety one before a liveness one.
-    std::string first;
-    for (int pass = 0; pass < 2 && first.empty(); ++pass) {
-      for (const auto& check : report->checks) {
-        if (check.violations.empty() || (pass == 0 && check.checker == "liveness")) continue;
-        first = check.checker + ": " + check.violations.front().explanation;
-        break;
-      }
-    }
-    for (const auto& check : report->checks) {
-      if (first.empty() && check.verdict == orbit::checkers::Verdict::kUnknown) first = check.checker + ": unknown: " + check.note;
-    }
-    line["violation"] = first;
-    if (!args.report_dir.empty()) line["report"] = write_report(*report, wall, args.report_dir);
+  json line = orbit::reports::campaign_run_line(*report, wall);
+  if (report->outcome != orbit::scenarios::Outcome::kPass && !args.report_dir.empty()) {
+    line["report"] = write_report(*report, wall, args.report_dir);
   }
   std::printf("%s\n", line.dump().c_str());
   return report->outcome == orbit::scenarios::Outcome::kPass ? kExitPass : kExitViolation;
@@ -241,12 +215,6 @@ struct CampaignArgs {
   bool swarm = false;
   std::string out = "out/campaign";
   uint64_t max_failures = 0;  // 0: run everything
-};
-
-struct ScenarioTally {
-  uint64_t runs = 0, passed = 0, failed = 0, crashed = 0;
-  int64_t wall_ns = 0, sim_ns = 0;
-  uint64_t events = 0, ops = 0;
 };
 
 std::string format_eta(double seconds) {
@@ -286,94 +254,45 @@ int cmd_campaign(const CampaignArgs& args, const std::string& self) {
                commands.size(), [&] { std::string s; for (auto& n : names) s += (s.empty() ? "" : ",") + n; return s; }().c_str(),
                u(seeds), u(args.first_seed), args.swarm ? ", swarm" : "", jobs, args.out.c_str());
 
-  std::map<std::string, ScenarioTally> tally;
-  std::map<std::string, uint64_t> fault_kinds;
-  struct PointTally { uint64_t runs_enabled = 0; uint64_t fired = 0; };
-  std::map<std::string, PointTally> points;
-  std::vector<std::string> failures;
+  orbit::reports::CampaignSummary summary(
+      orbit::reports::CampaignSetup{names, args.first_seed, seeds, jobs, args.swarm, commands.size()});
   const bool tty = isatty(STDERR_FILENO);
   const int64_t start = wall_now_ns();
-  size_t done = 0, passed = 0, failed = 0;
+  size_t done = 0;
   const size_t started = orbit::tools::run_jobs(commands, jobs, [&](const orbit::tools::JobResult& r) {
     ++done;
     const auto& [name, seed] = what[r.index];
-    ScenarioTally& t = tally[name];
-    ++t.runs;
     json line = json::parse(r.output.substr(0, r.output.find('\n')), nullptr, false);
     const bool parsed = !line.is_discarded() && line.is_object() && line.contains("outcome");
     if (r.signal != 0 || !parsed) {
-      ++t.crashed;
-      ++failed;
-      failures.push_back("CRASH " + name + " seed " + std::to_string(seed) + (r.signal ? " (signal " + std::to_string(r.signal) + ")" : " (exit " + std::to_string(r.exit_code) + ")") +
-                         "\n    repro: tools/orbit-sim run --scenario " + name + " --seed " + std::to_string(seed) + (args.swarm ? " --swarm" : ""));
+      summary.add_crash(name, seed, r.signal ? "signal " + std::to_string(r.signal) : "exit " + std::to_string(r.exit_code));
     } else {
-      t.wall_ns += line.value("wall_ns", int64_t{0});
-      t.sim_ns += line.value("sim_ns", int64_t{0});
-      t.events += line.value("events", uint64_t{0});
-      t.ops += line.value("ops", uint64_t{0});
-      for (const auto& [kind, n] : line["faults"].items()) fault_kinds[kind] += n.get<uint64_t>();
-      for (const auto& [site, p] : line["fault_points"].items()) {
-        if (p.value("enabled", false)) ++points[site].runs_enabled;
-        points[site].fired += p.value("fired", uint64_t{0});
-      }
-      if (line["outcome"] == "pass") {
-        ++t.passed;
-        ++passed;
-      } else {
-        ++t.failed;
-        ++failed;
-        failures.push_back(line["outcome"].get<std::string>() + " " + name + " seed " + std::to_string(seed) + ": " +
-                           line.value("violation", std::string()) + "\n    repro: tools/orbit-sim replay " +
-                           line.value("report", std::string("(no report)")));
-      }
+      summary.add_run(name, seed, line);
     }
     const double elapsed = static_cast<double>(wall_now_ns() - start) / 1e9;
     const double eta = done ? elapsed / done * (commands.size() - done) : 0;
     if (tty || done == commands.size() || done % 20 == 0) {
       const int width = 30;
       const int filled = static_cast<int>(width * done / commands.size());
-      std::fprintf(stderr, "%s[%s%s] %zu/%zu  pass %zu  fail %zu  ETA %s%s", tty ? "\r" : "", std::string(filled, '#').c_str(),
-                   std::string(width - filled, '-').c_str(), done, commands.size(), passed, failed, format_eta(eta).c_str(),
-                   tty ? "   " : "\n");
+      std::fprintf(stderr, "%s[%s%s] %zu/%zu  pass %llu  fail %llu  ETA %s%s", tty ? "\r" : "", std::string(filled, '#').c_str(),
+                   std::string(width - filled, '-').c_str(), done, commands.size(), u(summary.passed()),
+                   u(summary.failed() + summary.unknown()), format_eta(eta).c_str(), tty ? "   " : "\n");
     }
-    return args.max_failures == 0 || failed < args.max_failures;
+    return args.max_failures == 0 || summary.failed() + summary.unknown() < args.max_failures;
   });
   if (started < commands.size()) {
-    std::fprintf(stderr, "orbit-sim campaign: stopped after %zu failure(s); %zu of %zu runs started\n", failed, started,
-                 commands.size());
+    std::fprintf(stderr, "orbit-sim campaign: stopped after %llu failure(s); %zu of %zu runs started\n",
+                 u(summary.failed() + summary.unknown()), started, commands.size());
   }
   if (tty) std::fprintf(stderr, "\n");
-  const double wall_s = static_cast<double>(wall_now_ns() - start) / 1e9;
-
-  std::printf("\n%-20s %6s %6s %6s %6s %10s %12s %12s\n", "scenario", "seeds", "pass", "fail", "crash", "sim/wall", "seeds/s/job", "Mevents/s");
-  uint64_t total_sim = 0, total_wall = 0;
-  for (const auto& name : names) {
-    const ScenarioTally& t = tally[name];
-    total_sim += t.sim_ns;
-    total_wall += t.wall_ns;
-    const double ws = static_cast<double>(t.wall_ns) / 1e9;
-    std::printf("%-20s %6llu %6llu %6llu %6llu %9.0fx %12.1f %12.2f\n", name.c_str(), u(t.runs), u(t.passed), u(t.failed),
-                u(t.crashed), ws > 0 ? static_cast<double>(t.sim_ns) / 1e9 / ws : 0.0, ws > 0 ? t.runs / ws : 0.0,
-                ws > 0 ? static_cast<double>(t.events) / ws / 1e6 : 0.0);
+  summary.finish(wall_now_ns() - start, started);
+  const std::string summary_path = (fs::path(args.out) / "summary.json").string();
+  if (!write_file(summary_path, summary.to_json().dump(2) + "\n")) {
+    std::fprintf(stderr, "orbit-sim campaign: cannot write %s\n", summary_path.c_str());
   }
-  std::printf("\ntotal: %zu runs in %.1f s wall on %zu jobs: %.1f seeds/s; simulated/wall %.0fx per worker\n", done,
-              wall_s, jobs, done / std::max(wall_s, 1e-9),
-              total_wall ? static_cast<double>(total_sim) / static_cast<double>(total_wall) : 0.0);
-  std::printf("fault coverage: ");
-  for (const auto& [kind, n] : fault_kinds) std::printf("%s=%llu ", kind.c_str(), u(n));
-  std::printf("\nfault points:   ");
-  bool silent_point = false;
-  for (std::string_view site : orbit::env::sites::kAll) {
-    const PointTally& p = points[std::string(site)];
-    std::printf("%.*s enabled in %llu runs, fired %llu; ", static_cast<int>(site.size()), site.data(), u(p.runs_enabled), u(p.fired));
-    if (p.runs_enabled > 0 && p.fired == 0) silent_point = true;
-  }
-  std::printf("\n");
-  for (const auto& f : failures) std::printf("%s\n", f.c_str());
-  if (silent_point) std::printf("FAIL: a fault point was enabled but never fired: the campaign did not exercise it\n");
-  const bool ok = failed == 0 && !silent_point;
-  std::printf("%s: %zu passed, %zu failed\n", ok ? "PASS" : "FAIL", passed, failed);
-  return ok ? kExitPass : kExitViolation;
+  std::printf("%s", summary.table().c_str());
+  std::printf("summary: %s\n", summary_path.c_str());
+  return summary.ok() ? kExitPass : kExitViolation;
 }
 
 // --- replay / list / demo ------------------------------------------------------------------------
@@ -511,6 +430,8 @@ int main(int argc, char** argv) {
   CLI::App* replay = app.add_subcommand("replay", "Re-run a report.json; checks trace hash and outcome");
   replay->add_option("report", replay_path, "report.json path")->required();
 
+  orbit::tools::ReportCommands report_commands(app);
+
   CLI::App* list = app.add_subcommand("list", "List scenarios, fault kinds, fault points and checkers");
 
   uint64_t demo_seed = 1;
@@ -537,6 +458,7 @@ int main(int argc, char** argv) {
   if (worker->parsed()) return cmd_worker(worker_args);
   if (campaign->parsed()) return cmd_campaign(campaign_args, self);
   if (replay->parsed()) return cmd_replay(replay_path);
+  if (auto rc = report_commands.run()) return *rc;
   if (list->parsed()) return cmd_list();
   if (demo->parsed()) return cmd_demo(demo_seed, demo_seconds, demo_nodes, hash_only);
   return kExitUsage;
