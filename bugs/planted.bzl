@@ -8,6 +8,7 @@ def planted_bug_binaries(bugs):
             srcs = [bug + ".cc"],
             deps = ["//runtime/env"],
             alwayslink = True,
+            visibility = ["//visibility:public"],
         )
         native.cc_binary(
             name = "orbit_sim_bug_" + bug,
