@@ -38,5 +38,6 @@ hunt reply_before_fsync counter "durability\|liveness"
 hunt no_hash_verify snapshot-corruption snapshot_integrity
 hunt validity_from_receipt lease-storm lease_exclusivity
 hunt no_fencing stale-writer "single_activation\|linearizability\|snapshot_integrity"
+hunt directory_not_rebuilt register directory_handoff
 if ((failures > 0)); then exit 1; fi
 echo PASS

@@ -45,7 +45,7 @@ faults::GenOptions gen_options(uint32_t members, Duration safety_phase, bool bey
 }
 
 std::vector<std::string> safety_checkers() {
-  return {"lease_exclusivity", "single_activation", "snapshot_integrity"};
+  return {"directory_handoff", "lease_exclusivity", "single_activation", "snapshot_integrity"};
 }
 
 std::vector<ScenarioSpec> make_scenarios() {

@@ -154,6 +154,7 @@ void ActorSystem::on_view_change(const cluster::MembershipView& view) {
   // Entries pointing at members that left the view are stale.
   for (auto it = directory_.begin(); it != directory_.end();) {
     if (std::find(live_nodes_.begin(), live_nodes_.end(), it->second) == live_nodes_.end()) {
+      record("directory_forget", it->first, {{"node", it->second}, {"reason", "left_view"}});
       it = directory_.erase(it);
     } else {
       ++it;
@@ -188,6 +189,13 @@ Task<Result<Json>> ActorSystem::on_register(rpc::NodeId from, Json body) {
   }
   directory_[*key] = body["node"].get<rpc::NodeId>();
   co_return Json::object();
+}
+
+void ActorSystem::forget(const ActorKey& key, rpc::NodeId node, std::string_view reason) {
+  auto it = directory_.find(key);
+  if (it == directory_.end() || it->second != node) return;
+  directory_.erase(it);
+  record("directory_forget", key, {{"node", node}, {"reason", reason}});
 }
 
 rpc::NodeId ActorSystem::place(const ActorKey& key) {
@@ -270,7 +278,13 @@ Task<Result<Json>> ActorSystem::route(ActorKey key, Json request, Duration budge
   std::string last = "not placed";
   for (int attempt = 0; attempt < kMaxRouteAttempts; ++attempt) {
     auto entry = directory_.find(key);
-    const rpc::NodeId target = entry != directory_.end() ? entry->second : place(key);
+    const bool known = entry != directory_.end();
+    const rpc::NodeId target = known ? entry->second : place(key);
+    if (!known) {
+      // The hand-off checker's evidence: an owner placing a name it should already know.
+      const auto owner = owner_of(key);
+      record("directory_place", key, {{"target", target}, {"owner", owner && *owner == env_.node}});
+    }
     directory_[key] = target;
     const Duration left = deadline - env_.clock.mono_now();
     if (left <= Duration::zero()) break;
@@ -286,7 +300,7 @@ Task<Result<Json>> ActorSystem::route(ActorKey key, Json request, Duration budge
     }
     if (!reply.ok()) {
       // The activation node did not answer: forget it; whether the call ran is unknown.
-      if (auto it = directory_.find(key); it != directory_.end() && it->second == target) directory_.erase(it);
+      forget(key, target, "no_answer");
       co_return unknown("activation node " + std::to_string(target) + ": " + reply.error().message);
     }
     Json body = std::move(*reply);
@@ -295,9 +309,7 @@ Task<Result<Json>> ActorSystem::route(ActorKey key, Json request, Duration budge
       last = "redirected to node " + std::to_string(directory_[key]);
       continue;
     }
-    if (body.contains("not_applied")) {
-      if (auto it = directory_.find(key); it != directory_.end() && it->second == target) directory_.erase(it);
-    }
+    if (body.contains("not_applied")) forget(key, target, "not_applied");
     co_return body;
   }
   co_return not_applied("routing gave up after " + std::to_string(kMaxRouteAttempts) + " attempts: " + last);

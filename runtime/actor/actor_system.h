@@ -130,6 +130,9 @@ class ActorSystem {
   Task<void> register_with_owner(ActorKey key);
   std::optional<rpc::NodeId> owner_of(const ActorKey& key) const;
   rpc::NodeId place(const ActorKey& key);
+  // Drops the directory entry of `key` if it still points at `node` (recorded: the hand-off
+  // checker must know the owner forgot it on purpose).
+  void forget(const ActorKey& key, rpc::NodeId node, std::string_view reason);
   void on_view_change(const cluster::MembershipView& view);
   std::string next_holder();
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "scenarios/checkers/directory_handoff.h"
 #include "scenarios/checkers/durability.h"
 #include "scenarios/checkers/lease_exclusivity.h"
 #include "scenarios/checkers/linearizability.h"
@@ -22,6 +23,7 @@ std::string_view to_string(Verdict verdict) {
 
 std::vector<std::unique_ptr<Checker>> all_checkers() {
   std::vector<std::unique_ptr<Checker>> out;
+  out.push_back(std::make_unique<DirectoryHandoffChecker>());
   out.push_back(std::make_unique<DurabilityChecker>());
   out.push_back(std::make_unique<LeaseExclusivityChecker>());
   out.push_back(std::make_unique<LinearizabilityChecker>());

@@ -80,6 +80,8 @@ struct CheckContext {
   int64_t linearizability_budget_ns = 2'000'000'000;
   // Total search steps the linearizability checker may spend on one history (all actors).
   uint64_t max_search_steps = 2'000'000;
+  // On a quiet network a directory registration reaches the owner within this (true ns).
+  int64_t directory_handoff_bound_ns = 200'000'000;
 };
 
 class Checker {

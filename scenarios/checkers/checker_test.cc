@@ -8,17 +8,17 @@
 namespace orbit::checkers {
 namespace {
 
-TEST(CheckerRegistryTest, HasTheSixCheckersSortedByName) {
+TEST(CheckerRegistryTest, HasTheSevenCheckersSortedByName) {
   std::vector<std::string> names;
   for (const auto& checker : all_checkers()) names.emplace_back(checker->name());
-  EXPECT_EQ(names, (std::vector<std::string>{"durability", "lease_exclusivity", "linearizability", "liveness",
+  EXPECT_EQ(names, (std::vector<std::string>{"directory_handoff", "durability", "lease_exclusivity", "linearizability", "liveness",
                                              "single_activation", "snapshot_integrity"}));
 }
 
 TEST(CheckerRegistryTest, EmptyHistoryPassesEveryChecker) {
   sim::History empty;
   const std::vector<CheckResult> results = run_all_checkers(empty, CheckContext{});
-  ASSERT_EQ(results.size(), 6u);
+  ASSERT_EQ(results.size(), 7u);
   for (const CheckResult& r : results) {
     EXPECT_EQ(r.verdict, Verdict::kPass) << r.checker << ": " << r.note;
     EXPECT_TRUE(r.violations.empty()) << r.checker;
