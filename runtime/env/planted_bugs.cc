@@ -10,6 +10,7 @@ std::string_view to_string(PlantedBug bug) {
     case PlantedBug::kReplyBeforeFsync: return "reply_before_fsync";
     case PlantedBug::kAtLeastOnceRpc: return "at_least_once_rpc";
     case PlantedBug::kDirectoryNotRebuilt: return "directory_not_rebuilt";
+    case PlantedBug::kCasIgnoresVersion: return "cas_ignores_version";
   }
   return "?";
 }

@@ -18,6 +18,7 @@ enum class PlantedBug {
   kReplyBeforeFsync,       // the log store acknowledges writes before they are fsynced
   kAtLeastOnceRpc,         // duplicated request frames are served again
   kDirectoryNotRebuilt,    // activations are not re-registered with new owners
+  kCasIgnoresVersion,      // MemoryProvider's snapshot write ignores the expected version
 };
 
 std::string_view to_string(PlantedBug bug);

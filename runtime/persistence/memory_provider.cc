@@ -294,6 +294,12 @@ Task<Result<std::vector<LeaseRecord>>> MemoryProvider::do_list_leases(std::optio
   co_return state_.list_leases(kind);
 }
 Task<Result<void>> MemoryProvider::do_write(Snapshot snapshot, uint64_t expected_version) {
+  if (env::planted_bug(env::PlantedBug::kCasIgnoresVersion)) {
+    // Planted bug (test-only builds): last writer wins, whatever version the writer expected.
+    auto it = state_.snapshots().find(snapshot.key);
+    expected_version = it == state_.snapshots().end() ? 0 : it->second.rbegin()->first;
+    snapshot.version = expected_version + 1;
+  }
   co_return state_.write_snapshot(snapshot, expected_version, clock_.mono_now(), nullptr);
 }
 Task<Result<std::vector<Snapshot>>> MemoryProvider::do_read_snapshots(ActorKey key) {
