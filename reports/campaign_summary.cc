@@ -90,7 +90,7 @@ bool CampaignSummary::add_run(const std::string& scenario, uint64_t seed, const 
   auto counts = [&](const char* field, std::map<std::string, KindTally>& into, std::vector<std::string>* names) {
     if (!line.contains(field) || !line[field].is_object()) return;
     for (const auto& [kind, n] : line[field].items()) {
-      if (!n.is_number_unsigned() || n.get<uint64_t>() == 0) continue;
+      if (!n.is_number_integer() || n.get<int64_t>() <= 0) continue;
       ++into[kind].runs;
       into[kind].events += n.get<uint64_t>();
       if (names != nullptr) names->push_back(kind);

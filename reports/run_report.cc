@@ -95,6 +95,15 @@ json to_json(const scenarios::RunReport& report, int64_t wall_ns, const std::str
       violations.push_back(std::move(entry));
     }
   }
+  // The violation that decided the outcome: the first safety one, else the first liveness one.
+  json primary = nullptr;
+  for (const json& v : violations) {
+    if (v["checker"] != "liveness") {
+      primary = v["id"];
+      break;
+    }
+  }
+  if (primary.is_null() && !violations.empty()) primary = violations.front()["id"];
   json faults = json::object();
   for (const auto& [kind, n] : report.faults_injected) faults[kind] = n;
   json points = json::object();
@@ -110,6 +119,7 @@ json to_json(const scenarios::RunReport& report, int64_t wall_ns, const std::str
          {"outcome", std::string(scenarios::to_string(report.outcome))},
          {"checks", checks},
          {"violations", violations},
+         {"primary_violation", primary},
          {"metrics", json{{"events_executed", report.events_executed},
                           {"ops_invoked", report.ops_invoked},
                           {"ops_ok", report.ops_ok},

@@ -435,7 +435,10 @@ json timeline_data(const json& report, const sim::History& history, const Timeli
             {"history_events", events.size()},
             {"messages_total", total_messages},
             {"messages_kept", msgs_kept},
-            {"marks_dropped", marks_dropped}};
+            {"marks_dropped", marks_dropped},
+            {"primary_violation", report.contains("primary_violation") && report["primary_violation"].is_number_unsigned()
+                                      ? report["primary_violation"]
+                                      : json(violations.empty() ? json(nullptr) : json(0))}};
   json checks = report.contains("checks") ? report["checks"] : json::array();
   return json{{"meta", meta},
               {"checks", checks},
