@@ -393,7 +393,17 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "orbit-cli: %s\n", e.what());
+    // "A subcommand is required" hides the word that was not one: name it.
+    std::string unknown;
+    for (const std::string& word : app.remaining()) unknown += (unknown.empty() ? "" : " ") + word;
+    for (CLI::App* sub : {actor, metrics, health_group}) {
+      for (const std::string& word : sub->remaining()) unknown += (unknown.empty() ? "" : " ") + word;
+    }
+    if (!unknown.empty()) {
+      std::fprintf(stderr, "orbit-cli: unknown command or argument: %s (%s)\n", unknown.c_str(), e.what());
+    } else {
+      std::fprintf(stderr, "orbit-cli: %s\n", e.what());
+    }
     std::fprintf(stderr, "Run with --help for usage.\n");
     return kUsage;
   }
