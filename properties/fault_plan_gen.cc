@@ -1,5 +1,7 @@
 #include "properties/fault_plan_gen.h"
 
+#include "faults/shrink_steps.h"
+
 #include <algorithm>
 #include <memory>
 #include <sstream>
@@ -40,26 +42,9 @@ PlanCase with_events(const PlanCase& c, std::vector<FaultEvent> events) {
   return out;
 }
 
-// Does `end` close the episode `start` opened?
-bool closes(const FaultEvent& start, const FaultEvent& end) {
-  switch (start.kind) {
-    case FaultKind::kPartition: return end.kind == FaultKind::kHeal;
-    case FaultKind::kClog: return end.kind == FaultKind::kUnclog && end.from == start.from && end.to == start.to;
-    case FaultKind::kNetwork: return end.kind == FaultKind::kNetworkReset;
-    case FaultKind::kClockDrift:
-      return start.drift_ppm != 0 && end.kind == FaultKind::kClockDrift && end.node == start.node && end.drift_ppm == 0;
-    case FaultKind::kCrash: return end.kind == FaultKind::kRestart && end.node == start.node;
-    case FaultKind::kDisk:
-      return start.disk.mode != faults::DiskMode::kReset && start.disk.mode != faults::DiskMode::kBitFlip &&
-             start.disk.mode != faults::DiskMode::kTornWrite && end.kind == FaultKind::kDisk &&
-             end.node == start.node && end.disk.mode == faults::DiskMode::kReset;
-    default: return false;
-  }
-}
-
 // Removing whole episodes, largest chunks first (RapidCheck's removeChunks order).
 rc::Seq<PlanCase> remove_episodes(const PlanCase& c) {
-  auto groups = std::make_shared<std::vector<std::vector<size_t>>>(episodes(c.plan));
+  auto groups = std::make_shared<std::vector<std::vector<size_t>>>(faults::episodes(c.plan));
   std::vector<size_t> ids(groups->size());
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = i;
   return rc::seq::map(rc::shrink::removeChunks(ids), [c, groups](const std::vector<size_t>& kept) {
@@ -109,96 +94,20 @@ rc::Seq<PlanCase> fewer_members(const PlanCase& c, const CaseConfig& config) {
 // Each paired episode ending halfway to its start; each pause half as long.
 rc::Seq<PlanCase> shorter_episodes(const PlanCase& c) {
   std::vector<PlanCase> out;
-  constexpr int64_t kMs = 1'000'000;
-  for (const auto& group : episodes(c.plan)) {
-    if (group.size() == 2) {
-      const int64_t start = c.plan.events[group[0]].at_ns, end = c.plan.events[group[1]].at_ns;
-      const int64_t len = (end - start) / 2 / kMs * kMs;
-      if (end - start <= kMs || len >= end - start) continue;
-      PlanCase shorter = c;
-      shorter.plan.events[group[1]].at_ns = start + len;
-      faults::sort_events(shorter.plan);
-      out.push_back(std::move(shorter));
-    } else if (c.plan.events[group[0]].kind == FaultKind::kPause) {
-      const Duration d = c.plan.events[group[0]].pause_duration;
-      const Duration half = std::chrono::duration_cast<std::chrono::milliseconds>(d / 2);
-      if (half < std::chrono::milliseconds(1)) continue;
-      PlanCase shorter = c;
-      shorter.plan.events[group[0]].pause_duration = half;
-      out.push_back(std::move(shorter));
+  for (const auto& group : faults::episodes(c.plan)) {
+    if (auto shorter = faults::shorten_episode(c.plan, group)) {
+      PlanCase x = c;
+      x.plan = std::move(*shorter);
+      out.push_back(std::move(x));
     }
   }
   return rc::seq::fromContainer(std::move(out));
 }
 
-Duration half_ms(Duration d) { return std::chrono::milliseconds(ms_of(d) / 2); }
-double lower(double p) { return p < 0.01 ? 0.0 : p / 4; }
-
-// Milder versions of one event, each changing one thing.
-std::vector<FaultEvent> milder(const FaultEvent& e) {
-  std::vector<FaultEvent> out;
-  auto add = [&](auto&& change) {
-    FaultEvent m = e;
-    change(m);
-    if (!(m == e)) out.push_back(std::move(m));
-  };
-  switch (e.kind) {
-    case FaultKind::kPartition:
-      if (e.a.size() > 1) add([](FaultEvent& m) { m.a.pop_back(); });
-      if (e.b.size() > 1) add([](FaultEvent& m) { m.b.pop_back(); });
-      if (!e.one_way) add([](FaultEvent& m) { m.one_way = true; });
-      break;
-    case FaultKind::kNetwork: {
-      const auto& w = e.network;
-      if (w.loss && *w.loss > 0) add([](FaultEvent& m) { m.network.loss = lower(*m.network.loss); });
-      if (w.duplicate && *w.duplicate > 0) add([](FaultEvent& m) { m.network.duplicate = lower(*m.network.duplicate); });
-      if (w.reorder && *w.reorder > 0) add([](FaultEvent& m) { m.network.reorder = lower(*m.network.reorder); });
-      if (w.latency_max && w.latency_max->count() > 0) {
-        add([](FaultEvent& m) {
-          m.network.latency_max = half_ms(*m.network.latency_max);
-          if (m.network.latency_min && *m.network.latency_min > *m.network.latency_max) {
-            m.network.latency_min = m.network.latency_max;
-          }
-        });
-      }
-      break;
-    }
-    case FaultKind::kClockOffset:
-      add([](FaultEvent& m) { m.clock_offset = half_ms(m.clock_offset); });
-      break;
-    case FaultKind::kClockJump:
-      add([](FaultEvent& m) { m.clock_delta = half_ms(m.clock_delta); });
-      break;
-    case FaultKind::kClockDrift:
-      if (e.drift_ppm > 1 || e.drift_ppm < -1) add([](FaultEvent& m) { m.drift_ppm /= 2; });
-      break;
-    case FaultKind::kDisk:
-      switch (e.disk.mode) {
-        case faults::DiskMode::kLatency:
-          add([](FaultEvent& m) {
-            m.disk.latency_max = half_ms(m.disk.latency_max);
-            m.disk.latency_min = std::min(m.disk.latency_min, m.disk.latency_max);
-          });
-          break;
-        case faults::DiskMode::kEio:
-        case faults::DiskMode::kReadCorruption:
-          if (e.disk.probability > 0) add([](FaultEvent& m) { m.disk.probability = lower(m.disk.probability); });
-          break;
-        case faults::DiskMode::kFull:
-          if (e.disk.capacity_bytes < (1ull << 40)) add([](FaultEvent& m) { m.disk.capacity_bytes *= 4; });
-          break;
-        default: break;
-      }
-      break;
-    default: break;
-  }
-  return out;
-}
-
 rc::Seq<PlanCase> milder_events(const PlanCase& c) {
   std::vector<PlanCase> out;
   for (size_t i = 0; i < c.plan.events.size(); ++i) {
-    for (FaultEvent& m : milder(c.plan.events[i])) {
+    for (FaultEvent& m : faults::milder_variants(c.plan.events[i])) {
       PlanCase x = c;
       x.plan.events[i] = std::move(m);
       out.push_back(std::move(x));
@@ -246,24 +155,7 @@ rc::Gen<PlanCase> make_gen(CaseConfig config, std::optional<uint32_t> fixed_memb
 
 }  // namespace
 
-std::vector<std::vector<size_t>> episodes(const FaultPlan& plan) {
-  std::vector<std::vector<size_t>> out;
-  std::vector<bool> used(plan.events.size(), false);
-  for (size_t i = 0; i < plan.events.size(); ++i) {
-    if (used[i]) continue;
-    used[i] = true;
-    std::vector<size_t> group{i};
-    for (size_t j = i + 1; j < plan.events.size(); ++j) {
-      if (!used[j] && closes(plan.events[i], plan.events[j])) {
-        used[j] = true;
-        group.push_back(j);
-        break;
-      }
-    }
-    out.push_back(std::move(group));
-  }
-  return out;
-}
+std::vector<std::vector<size_t>> episodes(const FaultPlan& plan) { return faults::episodes(plan); }
 
 rc::Seq<PlanCase> shrink_plan_case(const PlanCase& c, const CaseConfig& config) {
   auto cfg = std::make_shared<const CaseConfig>(config);
