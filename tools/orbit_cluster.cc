@@ -96,6 +96,7 @@ struct RunFlags {
   std::vector<std::string> node_args_for;  // "ID=ARG": to one member
   std::string hook;
   std::string log_level = "info";
+  uint64_t max_search_steps = 20'000'000;
 };
 
 struct BenchFlags {
@@ -124,6 +125,14 @@ Duration parse_duration_flag(const std::string& flag, const std::string& text) {
 }
 
 bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
+
+// "--read-share 1.0" -> {"--read-share", "1.0"}: node arguments come as one flag value.
+std::vector<std::string> split_words(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> out;
+  for (std::string word; in >> word;) out.push_back(word);
+  return out;
+}
 
 // ---- The cluster -------------------------------------------------------------------------
 
@@ -633,7 +642,9 @@ int cmd_run(const RunFlags& f) {
   }
   settings.member_args = {"--clients", std::to_string(f.clients), "--workload", spec->workload == scenarios::Workload::kRegister ? "register" : "counter",
                           "--actors", std::to_string(f.actors), "--op-timeout", f.op_timeout};
-  for (const auto& a : f.node_args) settings.member_args.push_back(a);
+  for (const auto& a : f.node_args) {
+    for (auto& word : split_words(a)) settings.member_args.push_back(word);
+  }
   for (const auto& spec_for : f.node_args_for) {
     const size_t eq = spec_for.find('=');
     uint32_t id = 0;
@@ -641,7 +652,7 @@ int cmd_run(const RunFlags& f) {
       std::fprintf(stderr, "orbit-cluster: --node-arg-for %s: expected ID=ARG with ID in [0, %u)\n", spec_for.c_str(), f.nodes);
       return kExitUsage;
     }
-    settings.args_for[id].push_back(spec_for.substr(eq + 1));
+    for (auto& word : split_words(spec_for.substr(eq + 1))) settings.args_for[id].push_back(word);
   }
 
   std::error_code ec;
@@ -754,7 +765,7 @@ int cmd_run(const RunFlags& f) {
   checkers::CheckContext context;
   context.liveness_start_ns = liveness_start_ns;
   context.liveness_bound_ns = (op_timeout + std::chrono::seconds(2)).count();
-  context.max_search_steps = 20'000'000;
+  context.max_search_steps = f.max_search_steps;
   bool safety_bad = false, liveness_bad = false, unknown = false;
   for (const auto& checker : checkers::all_checkers()) {
     if (std::find(spec->required_checkers.begin(), spec->required_checkers.end(), std::string(checker->name())) ==
@@ -888,11 +899,12 @@ int main_impl(int argc, char** argv) {
   run_cmd->add_option("--actors", run.actors, "actor ids the clients use");
   run_cmd->add_option("--lease", run.lease, "actor_management.lease_duration");
   run_cmd->add_option("--op-timeout", run.op_timeout, "client operation timeout");
-  run_cmd->add_option("--node-arg", run.node_args, "extra argument for every orbit-node (repeat)")->allow_extra_args(false);
-  run_cmd->add_option("--node-arg-for", run.node_args_for, "ID=ARG: extra argument for one orbit-node (repeat)")->allow_extra_args(false);
+  run_cmd->add_option("--node-arg", run.node_args, "extra arguments for every orbit-node, space-separated (repeat)")->allow_extra_args(false);
+  run_cmd->add_option("--node-arg-for", run.node_args_for, "ID=ARGS: extra arguments for one orbit-node, space-separated (repeat)")->allow_extra_args(false);
   run_cmd->add_option("--hook", run.hook, "shell command run after the liveness phase while the cluster is up "
                                            "(env ORBIT_STORE_HTTP, ORBIT_CLUSTER_DIR); non-zero fails the run");
   run_cmd->add_option("--log-level", run.log_level, "the processes' log level");
+  run_cmd->add_option("--max-search-steps", run.max_search_steps, "the linearizability checker's step budget (unknown beyond it)");
   BenchFlags bench;
   CLI::App* bench_cmd = app.add_subcommand("bench", "closed-loop actor calls on N nodes: calls/s, p50, p99");
   bench_cmd->add_option("--nodes", bench.nodes, "cluster members");
