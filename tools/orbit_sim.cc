@@ -29,6 +29,7 @@
 #include "scenarios/scenario.h"
 #include "sim/demo/ping_pong.h"
 #include "tools/report_commands.h"
+#include "tools/shrink_command.h"
 #include "tools/worker_pool.h"
 
 namespace {
@@ -432,6 +433,11 @@ int main(int argc, char** argv) {
 
   orbit::tools::ReportCommands report_commands(app);
 
+  std::string shrink_path, shrink_out;
+  CLI::App* shrink = app.add_subcommand("shrink", "Minimise a failing run's plan (ddmin over events, then durations and intensities)");
+  shrink->add_option("report", shrink_path, "report.json of a failing run")->required();
+  shrink->add_option("-o,--out", shrink_out, "directory for the minimal plan and report (default: <report dir>/shrunk)");
+
   CLI::App* list = app.add_subcommand("list", "List scenarios, fault kinds, fault points and checkers");
 
   uint64_t demo_seed = 1;
@@ -459,6 +465,7 @@ int main(int argc, char** argv) {
   if (campaign->parsed()) return cmd_campaign(campaign_args, self);
   if (replay->parsed()) return cmd_replay(replay_path);
   if (auto rc = report_commands.run()) return *rc;
+  if (shrink->parsed()) return orbit::tools::cmd_shrink(shrink_path, shrink_out);
   if (list->parsed()) return cmd_list();
   if (demo->parsed()) return cmd_demo(demo_seed, demo_seconds, demo_nodes, hash_only);
   return kExitUsage;
