@@ -53,7 +53,25 @@ for kind in ["crash", "restart", "pause", "resume", "partition", "clock_offset"]
 skipped = [s["kind"] for s in r["skipped_faults"]]
 assert skipped == ["disk"], skipped
 assert r["metrics"]["ops_ok"] > 500, r["metrics"]
+assert r["processes_forced_down"] == [], r["processes_forced_down"]  # every process exited 0 on SIGTERM
 print("report ok:", verdicts, faults)
+PY
+# SIGTERM is a clean shutdown: every register actor is deactivated for "shutdown" and its
+# lease released (acknowledged by the store) at the end of the run.
+python3 - "$out/history.jsonl" <<'PY'
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1])]
+last = {}
+for e in events:
+    a = e["data"].get("actor", "")
+    if e["kind"] in ("deactivation", "lease_released") and a.startswith("register/"):
+        last[(a, e["kind"])] = e["data"]
+for r in ["register/r0", "register/r1", "register/r2"]:
+    assert last.get((r, "deactivation"), {}).get("reason") == "shutdown", (r, last.get((r, "deactivation")))
+    assert last.get((r, "lease_released"), {}).get("ok") is True, (r, last.get((r, "lease_released")))
+stops = sorted(e["node"] for e in events if e["kind"] == "node_stop")
+assert stops[-3:] and set(stops) == {0, 1, 2}, stops
+print("clean shutdown ok")
 PY
 grep -q '"kind":"crash","node":1' "$out/history.jsonl" || fail "no crash of node 1 in the merged history"
 grep -q '"holder":"n1.b2\.' "$out/history.jsonl" || fail "node 1's second boot never held an actor"
