@@ -140,9 +140,16 @@ json timeline_data(const json& report, const sim::History& history, const Timeli
       close_fault(key, t);
     } else {
       if (auto it = open_faults.find(key); it != open_faults.end()) {
-        faults[it->second]["label"] = faults[it->second]["label"].get<std::string>() + "; " + what;
+        // One region while the clock is off; its label keeps the first and the latest change.
+        json& f = faults[it->second];
+        const int64_t changes = f.value("changes", int64_t{1}) + 1;
+        f["changes"] = changes;
+        f["label"] = "clock: " + f["first"].get<std::string>() + " ... " + what + " (" + std::to_string(changes) + " changes)";
       }
       open_fault(key, "clock", json::array({node}), t, "clock: " + what, ev);
+      if (auto it = open_faults.find(key); it != open_faults.end() && !faults[it->second].contains("first")) {
+        faults[it->second]["first"] = what;
+      }
     }
   };
   auto cut_beliefs = [&](std::vector<size_t>& list, int64_t t, const std::string& why) {
