@@ -107,6 +107,7 @@ struct BenchFlags {
   std::string out;
   std::string store_bin;
   std::string node_bin;
+  std::string affinity = "spread";
 };
 
 std::string self_dir() {
@@ -814,7 +815,8 @@ int cmd_bench(const BenchFlags& f) {
   settings.store_bin = f.store_bin.empty() ? default_binary("orbit_store") : f.store_bin;
   settings.node_bin = f.node_bin.empty() ? default_binary("orbit_node") : f.node_bin;
   settings.log_level = "warn";
-  settings.member_args = {"--clients", std::to_string(f.clients), "--workload", "bench", "--actors", std::to_string(f.actors)};
+  settings.member_args = {"--clients", std::to_string(f.clients), "--workload", "bench", "--actors", std::to_string(f.actors),
+                          "--bench-affinity", f.affinity};
   for (const auto& [flag, path] : {std::pair{"--store-bin", settings.store_bin}, std::pair{"--node-bin", settings.node_bin}}) {
     if (!executable(path)) {
       std::fprintf(stderr, "orbit-cluster: %s %s: not an executable file\n", flag, path.c_str());
@@ -840,7 +842,7 @@ int cmd_bench(const BenchFlags& f) {
       std::fprintf(stderr, "orbit-cluster: the cluster did not start: %s\n", r.error().message.c_str());
       return kExitUsage;
     }
-    nap(Duration(static_cast<int64_t>(f.seconds * 1e9)));
+    nap(std::chrono::seconds(2) + Duration(static_cast<int64_t>(f.seconds * 1e9)));  // 2 s warm-up, unmeasured
     cluster.drain_clients(std::chrono::seconds(10));
     uint64_t calls = 0, errors = 0;
     double rate = 0, p50 = 0, p99 = 0;
@@ -858,11 +860,11 @@ int cmd_bench(const BenchFlags& f) {
       p99 = std::max(p99, b.value("p99_us", 0.0));
       std::printf("node %u       %s\n", m.id, b.dump().c_str());
     }
-    std::printf("bench        %u nodes, %u clients per node, %.0f s: %llu calls, %llu errors, %.0f calls/s; "
+    std::printf("bench        %u nodes, %u clients per node, %s affinity, %.0f s: %llu calls, %llu errors, %.0f calls/s; "
                 "p50 %.0f us, p99 %.0f us (worst node)\n",
-                f.nodes, f.clients, f.seconds, static_cast<unsigned long long>(calls), static_cast<unsigned long long>(errors), rate,
+                f.nodes, f.clients, f.affinity.c_str(), f.seconds, static_cast<unsigned long long>(calls), static_cast<unsigned long long>(errors), rate,
                 p50, p99);
-    Json summary{{"nodes", f.nodes}, {"clients_per_node", f.clients}, {"seconds", f.seconds}, {"calls", calls},
+    Json summary{{"nodes", f.nodes}, {"clients_per_node", f.clients}, {"affinity", f.affinity}, {"seconds", f.seconds}, {"calls", calls},
                  {"errors", errors}, {"calls_per_second", rate}, {"p50_us_worst_node", p50}, {"p99_us_worst_node", p99}};
     std::ofstream(f.out + "/bench.json") << summary.dump(2) << "\n";
     cluster.shutdown(std::chrono::seconds(20));
@@ -910,7 +912,10 @@ int main_impl(int argc, char** argv) {
   bench_cmd->add_option("--nodes", bench.nodes, "cluster members");
   bench_cmd->add_option("--seconds", bench.seconds, "measurement length");
   bench_cmd->add_option("--clients", bench.clients, "concurrent callers per node");
-  bench_cmd->add_option("--actors", bench.actors, "actor ids per node");
+  bench_cmd->add_option("--actors", bench.actors, "actor ids per node (spread affinity)");
+  bench_cmd->add_option("--affinity", bench.affinity, "spread: clients call ids spread over the ring (2/3 remote on 3 nodes); "
+                                                      "local: each client calls an actor its own node owns")
+      ->check(CLI::IsMember({"spread", "local"}));
   bench_cmd->add_option("--out", bench.out, "directory for configs and logs")->required();
   bench_cmd->add_option("--store-bin", bench.store_bin, "orbit-store binary");
   bench_cmd->add_option("--node-bin", bench.node_bin, "orbit-node binary");

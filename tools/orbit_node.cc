@@ -38,6 +38,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "runtime/cluster/placement_ring.h"
 #include "runtime/config/duration.h"
 #include "runtime/config/orbit_config.h"
 #include "runtime/env/env.h"
@@ -83,6 +84,7 @@ struct Flags {
   std::string op_timeout = "6s";
   double read_share = 0.5;
   std::vector<std::string> fault_points;
+  std::string bench_affinity = "spread";
 };
 
 [[noreturn]] void die(int code, const std::string& message) {
@@ -158,14 +160,33 @@ struct BenchTally {
   MonoTime stopped{};
 };
 
-Task<void> bench_client(node::OrbitNode& node, std::string actor_id, std::shared_ptr<scenarios::ClientShared> shared,
-                        std::shared_ptr<BenchTally> tally) {
+// The first id "b<client>.<k>" whose identity owner is this node in the current view, so
+// every call stays in the process (the runtime's dispatch cost without the network).
+std::string local_actor_id(node::OrbitNode& node, uint32_t client) {
+  std::vector<cluster::Member> members;
+  for (const auto& info : node.membership().view().members) members.push_back(info.member);
+  const cluster::PlacementRing ring(members, node.actors().config().vnodes_per_member);
+  for (uint32_t k = 0;; ++k) {
+    std::string id = "b" + std::to_string(client) + "." + std::to_string(k);
+    auto owner = ring.owner(BenchActor::kKind, id);
+    if (!owner || owner->id == node.env().node || k > 10000) return id;
+  }
+}
+
+Task<void> bench_client(node::OrbitNode& node, std::string actor_id, bool local, uint32_t client,
+                        std::shared_ptr<scenarios::ClientShared> shared, std::shared_ptr<BenchTally> tally) {
   const env::Clock& clock = node.env().clock;
+  if (local) {
+    // Let the membership views converge before choosing (every node starts within ~1 s).
+    co_await sleep(node.env().executor, std::chrono::milliseconds(1500));
+    actor_id = local_actor_id(node, client);
+  }
   while (!shared->stopped) {
     const MonoTime t0 = clock.mono_now();
     Result<int64_t> r = co_await node.actors().get<BenchActor>(actor_id).call(1, std::chrono::seconds(5));
     const MonoTime t1 = clock.mono_now();
     if (shared->stopped) break;
+    if (t0 < tally->started) continue;  // the warm-up (activations, connections) is not measured
     if (r.ok()) {
       ++tally->calls;
       if (tally->latencies_ns.size() < 4'000'000) tally->latencies_ns.push_back((t1 - t0).count());
@@ -234,6 +255,8 @@ int run(int argc, char** argv) {
   app.add_option("--op-timeout", f.op_timeout, "client operation timeout");
   app.add_option("--read-share", f.read_share, "share of register reads")->check(CLI::Range(0.0, 1.0));
   app.add_option("--fault-point", f.fault_points, "SITE=PROBABILITY (test-only binaries)");
+  app.add_option("--bench-affinity", f.bench_affinity, "bench: spread (ids over the ring) | local (ids this node owns)")
+      ->check(CLI::IsMember({"spread", "local"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -442,7 +465,8 @@ int run(int argc, char** argv) {
     for (uint32_t i = 0; i < f.actors; ++i) options.ids.push_back((f.workload == "counter" ? "c" : "r") + std::to_string(i));
     options.op_timeout = op_timeout;
     options.read_share = f.read_share;
-    tally->started = executor.clock().mono_now();
+    // Bench: measurement starts after a warm-up of activations and connections.
+    tally->started = executor.clock().mono_now() + (f.workload == "bench" ? std::chrono::seconds(2) : Duration::zero());
     for (uint32_t i = 0; i < f.clients; ++i) {
       std::string process = "n" + std::to_string(f.id) + ".b" + std::to_string(f.incarnation) + ".c" + std::to_string(i);
       ++*running;
@@ -451,7 +475,9 @@ int run(int argc, char** argv) {
       } else if (f.workload == "counter") {
         clients.spawn(counted(scenarios::counter_client(*node, std::move(process), options, shared), running));
       } else {
-        clients.spawn(counted(bench_client(*node, "b" + std::to_string(f.id) + "." + std::to_string(i % f.actors), shared, tally),
+        const uint32_t client = f.id * 100000 + i;
+        clients.spawn(counted(bench_client(*node, "b" + std::to_string(f.id) + "." + std::to_string(i % f.actors),
+                                           f.bench_affinity == "local", client, shared, tally),
                               running));
       }
     }
