@@ -37,7 +37,7 @@ const Hunt* hunt_for(std::string_view name) {
       {env::PlantedBug::kNoHashVerify, "snapshot-corruption", 1, 40},
       {env::PlantedBug::kReplyBeforeFsync, "counter", 1, 60},
       {env::PlantedBug::kAtLeastOnceRpc, "counter", 1, 100},
-      {env::PlantedBug::kDirectoryNotRebuilt, "lease-storm", 1, 60},
+      {env::PlantedBug::kDirectoryNotRebuilt, "register", 1, 60},
   };
   for (const Hunt& h : hunts) {
     if (env::to_string(h.bug) == name) return &h;
