@@ -791,7 +791,12 @@ int cmd_run(const RunFlags& f) {
                       " --duration " + f.duration + (f.plan_path.empty() ? "" : " --plan " + f.plan_path) + " --out " + f.out;
   Json j = reports::to_json(report, static_cast<int64_t>(wall_s * 1e9), repro);
   j["mode"] = "real";
+  // Real runs have no seed to replay: the command that repeats the run is the launcher's.
+  j["run_command"] = repro;
+  j["history"] = "history.jsonl";
   j["history_file"] = "history.jsonl";
+  std::ofstream(f.out + "/plan.json") << faults::to_json(plan) << "\n";
+  j["plan_file"] = "plan.json";
   j["skipped_faults"] = Json::array();
   for (const auto& s : injector.skipped()) j["skipped_faults"].push_back(Json{{"event", s.index}, {"kind", s.kind}, {"reason", s.reason}});
   j["processes_forced_down"] = forced;
