@@ -39,10 +39,13 @@ CheckResult LivenessChecker::check(const sim::History& history, const CheckConte
     } else {
       continue;
     }
-    violations.push_back({op.describe() + ", invoked at " + format_ns(op.invoke_ns) + " in the liveness phase (from " +
-                              format_ns(context.liveness_start_ns) + "), " + what + "; it must complete ok within " +
-                              std::to_string(bound) + " ns",
-                          op.event_indices(), op.actor});
+    Violation v;
+    v.explanation = op.describe() + ", invoked at " + format_ns(op.invoke_ns) + " in the liveness phase (from " +
+                    format_ns(context.liveness_start_ns) + "), " + what + "; it must complete ok within " +
+                    std::to_string(bound) + " ns";
+    v.events = op.event_indices();
+    v.actor = op.actor;
+    violations.push_back(std::move(v));
   }
   std::string checked = std::to_string(judged) + " ops judged in the liveness phase from " +
                         format_ns(context.liveness_start_ns) + " (bound " + std::to_string(bound) + " ns)";
