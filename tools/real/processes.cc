@@ -46,6 +46,9 @@ Result<pid_t> ProcessTable::spawn(const ChildSpec& spec) {
     // The child: die with the launcher, own stdio, default signal handling.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
+    // Its own process group: a terminal's Ctrl-C reaches the launcher only, which then
+    // decides (it kills and reaps every child).
+    ::setpgid(0, 0);
     ::dup2(out, STDOUT_FILENO);
     ::dup2(err, STDERR_FILENO);
     const int null = ::open("/dev/null", O_RDONLY);

@@ -1,7 +1,8 @@
 // Child processes of the real-mode launcher (orbit-cluster): spawn, wait for the `ready`
 // line, signal, reap, and make sure none outlives the launcher.
 //
-// Every child gets PR_SET_PDEATHSIG(SIGKILL), so even a SIGKILLed launcher leaves nothing
+// Every child runs in its own process group (terminal signals reach only the launcher) and
+// gets PR_SET_PDEATHSIG(SIGKILL), so even a SIGKILLed launcher leaves nothing
 // behind; kill_all() (called on every exit path, including SIGINT/SIGTERM of the launcher)
 // SIGKILLs and reaps whatever is still running. stdout and stderr of each child go to files
 // in the run's log directory; the ready line is read from the stdout file.
