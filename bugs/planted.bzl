@@ -15,4 +15,5 @@ def planted_bug_binaries(bugs):
             testonly = True,
             srcs = ["//tools:orbit_sim.cc"],
             deps = ["//tools:orbit_sim_deps", ":" + bug],
+            visibility = ["//visibility:public"],
         )

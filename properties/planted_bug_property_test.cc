@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "properties/fault_plan_gen.h"
@@ -20,6 +21,22 @@
 
 namespace orbit::properties {
 namespace {
+
+// Runs `command` in a shell and returns its stdout and exit status.
+std::pair<std::string, int> shell(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return {"popen failed", -1};
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  const int status = pclose(pipe);
+  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+std::string trace_hash_line(const std::string& output) {
+  const size_t at = output.find("trace hash");
+  return at == std::string::npos ? "" : output.substr(at, output.find('\n', at) - at);
+}
 
 struct Hunt {
   env::PlantedBug bug;
@@ -96,6 +113,27 @@ TEST(PlantedBugProperty, IsFalsifiedShrunkAndReplaysIdentically) {
       }()
           .c_str());
   EXPECT_LE(f.minimal->plan.events.size(), 5u) << "shrinking left " << f.minimal->plan.events.size() << " events";
+
+  // The failure message names the plan file and the command; the RC_PARAMS string reproduces.
+  EXPECT_NE(f.description.find("replay: " + binary + " run --scenario " + spec->name), std::string::npos) << f.description;
+  EXPECT_NE(f.rc_params.find("RC_PARAMS=\"reproduce="), std::string::npos) << f.rc_params;
+  EXPECT_TRUE(std::filesystem::exists(plan));
+
+  // And the printed command itself, in two separate processes of the planted-bug binary (a
+  // data dependency: bugs/orbit_sim_bug_<bug> under the test's runfiles), reports the same
+  // trace hash as the in-process runs and a violation (exit 1).
+  const std::string local_binary = "bugs/orbit_sim_bug_" + std::string(name);
+  ASSERT_TRUE(std::filesystem::exists(local_binary)) << "run under bazel test (the binary is a data dependency)";
+  std::string command = reports::repro_command(*first, plan);
+  command.replace(0, std::string_view("tools/orbit-sim").size(), local_binary);
+  const auto [out1, rc1] = shell(command);
+  const auto [out2, rc2] = shell(command);
+  EXPECT_EQ(rc1, 1) << out1;
+  EXPECT_EQ(rc2, 1) << out2;
+  char expected[64];
+  std::snprintf(expected, sizeof expected, "%016llx", static_cast<unsigned long long>(first->trace_hash));
+  EXPECT_NE(trace_hash_line(out1).find(expected), std::string::npos) << out1;
+  EXPECT_EQ(trace_hash_line(out1), trace_hash_line(out2));
 }
 
 }  // namespace
