@@ -270,6 +270,23 @@ class Cluster {
     }
   }
 
+  // A member or the store that exited on its own (not by a fault the plan injected): recorded
+  // as a crash, so the checkers see its activations end, and reported. heal_all restarts it.
+  std::vector<std::string> reap_unexpected() {
+    std::vector<std::string> out;
+    for (Member& m : members_) {
+      if (m.state == Member::State::kDown) continue;
+      auto status = processes_.wait(m.pid, Duration::zero());
+      if (!status) continue;
+      m.state = Member::State::kDown;
+      recorder_.record_for(m.id, "crash", {{"pid", m.pid}, {"unexpected", describe_status(*status)}});
+      out.push_back(m.name + " exited on its own (" + describe_status(*status) + ")");
+      std::fprintf(stderr, "orbit-cluster: %s; its log: %s\n%s\n", out.back().c_str(), m.spec.stderr_path.c_str(),
+                   file_tail(m.spec.stderr_path, 600).c_str());
+    }
+    return out;
+  }
+
   // SIGTERM to the members (graceful: final snapshots, lease releases), then the store.
   // Anything that does not exit in time is SIGKILLed. Returns the members that needed it.
   std::vector<std::string> shutdown(Duration limit) {
@@ -680,6 +697,7 @@ int cmd_run(const RunFlags& f) {
   int64_t liveness_start_ns = 0;
   std::string hook_failure;
   std::vector<std::string> forced;
+  std::vector<std::string> unexpected;
   try {
     if (auto r = cluster.start(); !r) {
       std::fprintf(stderr, "orbit-cluster: the cluster did not start: %s\n", r.error().message.c_str());
@@ -696,7 +714,8 @@ int cmd_run(const RunFlags& f) {
     size_t next = 0;
     const auto safety_end = t0 + safety;
     while (Clock::now() < safety_end) {
-      auto wake = safety_end;
+      for (auto& u : cluster.reap_unexpected()) unexpected.push_back(u);
+      auto wake = std::min(safety_end, Clock::now() + std::chrono::milliseconds(100));
       if (next < order.size()) wake = std::min(wake, t0 + Duration(plan.events[order[next]].at_ns));
       if (auto r = injector.next_resume()) wake = std::min(wake, *r);
       if (wake > Clock::now()) nap(std::chrono::duration_cast<Duration>(wake - Clock::now()));
@@ -706,6 +725,7 @@ int cmd_run(const RunFlags& f) {
         ++next;
       }
     }
+    for (auto& u : cluster.reap_unexpected()) unexpected.push_back(u);
     rec.record("liveness_phase_start", {{"true_ns", real::true_time_ns(settings.epoch_ns)}});
     injector.heal_all();
     // Let membership and leases settle before liveness counts (as the simulator does).
@@ -714,6 +734,7 @@ int cmd_run(const RunFlags& f) {
     liveness_start_ns = real::true_time_ns(settings.epoch_ns);
     rec.record("liveness_window_start", {{"true_ns", liveness_start_ns}});
     nap(liveness > settle ? liveness - settle : std::chrono::seconds(1));
+    for (auto& u : cluster.reap_unexpected()) unexpected.push_back(u);
     cluster.drain_clients(op_timeout + std::chrono::seconds(3));
     if (!f.hook.empty()) {
       // The cluster is up and idle: a test inspects it (orbit-cli against the store...).
@@ -800,14 +821,20 @@ int cmd_run(const RunFlags& f) {
   j["skipped_faults"] = Json::array();
   for (const auto& s : injector.skipped()) j["skipped_faults"].push_back(Json{{"event", s.index}, {"kind", s.kind}, {"reason", s.reason}});
   j["processes_forced_down"] = forced;
+  j["unexpected_exits"] = unexpected;
   j["history_merge"] = Json{{"files", merge_stats.files}, {"events", merge_stats.events}, {"torn_tail_lines", merge_stats.torn_tail_lines}};
   if (!hook_failure.empty()) j["hook_failure"] = hook_failure;
   const std::string report_path = f.out + "/report.json";
   std::ofstream(report_path) << j.dump(2) << "\n";
   print_report_summary(report, injector.skipped(), wall_s, report_path);
   for (const auto& name : forced) std::printf("warning      %s did not shut down cleanly\n", name.c_str());
+  for (const auto& u : unexpected) std::printf("warning      %s\n", u.c_str());
   if (!hook_failure.empty()) {
     std::printf("hook         FAILED: %s\n", hook_failure.c_str());
+    return kExitViolation;
+  }
+  if (!unexpected.empty()) {
+    std::printf("crashed      a process exited without being told to: a failure of the run\n");
     return kExitViolation;
   }
   return report.outcome == scenarios::Outcome::kPass ? kExitPass : kExitViolation;
