@@ -212,6 +212,9 @@ Result<LoadedReport> load_report_with_history(const std::string& report_path) {
   fs::path file;
   if (h.is_object() && h.contains("file") && h["file"].is_string()) {
     file = fs::path(report_path).parent_path() / h["file"].get<std::string>();
+  } else if (h.is_string()) {
+    // Real-mode reports (tools/orbit-cluster) name the merged history file directly.
+    file = fs::path(report_path).parent_path() / h.get<std::string>();
   } else if (const std::string suffix = ".report.json"; report_path.size() > suffix.size() &&
                                                         report_path.ends_with(suffix)) {
     // Schema 1 named no history file; orbit-sim wrote it beside the report all the same.
@@ -230,6 +233,10 @@ Result<LoadedReport> load_report_with_history(const std::string& report_path) {
     }
   }
 
+  if (out.report.value("mode", std::string()) == "real") {
+    return Error{ErrorCode::kInvalidArgument, report_path + ": the history file " + file.string() +
+                                                  " is missing, and a real-mode run cannot be simulated again"};
+  }
   // No history file: the run is a function of (scenario, seed, plan), so simulate it again.
   const auto* spec = scenarios::find_scenario(replay->scenario);
   if (spec == nullptr) return Error{ErrorCode::kInvalidArgument, report_path + ": unknown scenario '" + replay->scenario + "'"};

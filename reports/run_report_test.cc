@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
 namespace orbit::reports {
 namespace {
 
@@ -79,6 +83,42 @@ TEST(RunReportTest, ReadsSchemaOneAndRejectsUnknownVersionsClearly) {
   r = parse_report(j.dump());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("trace_hash"), std::string::npos) << r.error().message;
+}
+
+std::string temp_dir(const std::string& name) {
+  const char* base = std::getenv("TEST_TMPDIR");
+  const auto dir = std::filesystem::path(base != nullptr ? base : "/tmp") / name;
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+TEST(RunReportTest, LoadsTheHistoryTheReportNames) {
+  const scenarios::RunReport r = failing_report();
+  auto written = write_run_report(r, 5, temp_dir("written"));
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  auto loaded = load_report_with_history(*written);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded->history.events(), r.history->events());
+  EXPECT_NE(loaded->history_source.find("register-seed7.history.jsonl"), std::string::npos) << loaded->history_source;
+  EXPECT_EQ(loaded->report["violations"][1]["holders"][1]["holder"], "n2.b1.a1");
+}
+
+// Real-mode reports (tools/orbit-cluster) name their merged history as a plain string, and
+// cannot be simulated again when it is missing.
+TEST(RunReportTest, RealModeHistoryByNameAndNoResimulation) {
+  const std::string dir = temp_dir("real");
+  json j = to_json(failing_report(), 5, "tools/orbit-cluster run ...");
+  j["mode"] = "real";
+  j["history"] = "history.jsonl";
+  std::ofstream(dir + "/report.json") << j.dump();
+  auto missing = load_report_with_history(dir + "/report.json");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("real-mode run cannot be simulated again"), std::string::npos)
+      << missing.error().message;
+  std::ofstream(dir + "/history.jsonl") << failing_report().history->to_jsonl();
+  auto loaded = load_report_with_history(dir + "/report.json");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded->history.size(), 2u);
 }
 
 }  // namespace
