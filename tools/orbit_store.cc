@@ -308,7 +308,7 @@ int run(int argc, char** argv) {
 
   real::AsioExecutor executor;
   auto provider = real::RocksDbProvider::open(real::RocksDbProviderOptions{f.data_dir, f.retained_versions, true},
-                                              executor.clock());
+                                              executor);
   if (!provider) {
     die(provider.code() == ErrorCode::kInvalidArgument ? 2 : 1,
         "--data-dir " + f.data_dir + ": cannot open the store: " + provider.error().message);

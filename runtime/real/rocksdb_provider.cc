@@ -81,7 +81,7 @@ Error error_from_status(const rocksdb::Status& status, const std::string& contex
 }  // namespace
 
 Result<std::unique_ptr<RocksDbProvider>> RocksDbProvider::open(RocksDbProviderOptions options,
-                                                               const env::Clock& store_clock) {
+                                                               env::Executor& executor) {
   if (options.dir.empty()) return make_error(ErrorCode::kInvalidArgument, "rocksdb: data dir must not be empty");
   if (options.retained_versions == 0) {
     return make_error(ErrorCode::kInvalidArgument, "rocksdb: retained versions must be at least 1");
@@ -104,16 +104,24 @@ Result<std::unique_ptr<RocksDbProvider>> RocksDbProvider::open(RocksDbProviderOp
   rocksdb::Status status = rocksdb::DB::Open(db_options, options.dir, &raw);
   if (!status.ok()) return error_from_status(status, "rocksdb: open '" + options.dir + "'");
   std::unique_ptr<rocksdb::DB> db(raw);
-  auto provider = std::make_unique<RocksDbProvider>(PrivateTag{}, std::move(options), store_clock, std::move(db));
+  auto provider = std::make_unique<RocksDbProvider>(PrivateTag{}, std::move(options), executor, std::move(db));
   if (Result<void> loaded = provider->load(); !loaded.ok()) return loaded.error();
   return provider;
 }
 
-RocksDbProvider::RocksDbProvider(PrivateTag, RocksDbProviderOptions options, const env::Clock& store_clock,
+RocksDbProvider::RocksDbProvider(PrivateTag, RocksDbProviderOptions options, env::Executor& executor,
                                  std::unique_ptr<rocksdb::DB> db)
-    : options_(std::move(options)), clock_(store_clock), db_(std::move(db)), state_(options_.retained_versions) {}
+    : options_(std::move(options)),
+      executor_(executor),
+      clock_(executor.clock()),
+      db_(std::move(db)),
+      state_(options_.retained_versions) {}
 
 RocksDbProvider::~RocksDbProvider() {
+  // Decided changes are written even though nobody waits for them any more: the index
+  // already reflected them, and a later reopen must not hand out what was granted.
+  if (pending_) flush();
+  alive_.reset();
   if (db_) {
     // Close() reports a background error, if any; nothing acknowledged depends on it (every
     // acknowledged write is in the synced WAL already).
@@ -197,9 +205,17 @@ Result<void> RocksDbProvider::write_floor(uint64_t floor) {
   return {};
 }
 
-Result<void> RocksDbProvider::commit(const std::vector<StateChange>& changes) {
-  if (changes.empty()) return {};
-  rocksdb::WriteBatch batch;
+void RocksDbProvider::stage(const std::vector<StateChange>& changes) {
+  if (changes.empty()) return;
+  if (!pending_) {
+    pending_ = std::make_shared<Batch>();
+    pending_->ops = std::make_unique<rocksdb::WriteBatch>();
+    executor_.post([this, alive = std::weak_ptr<bool>(alive_)] {
+      if (!alive.expired()) flush();
+    });
+  }
+  ++pending_->calls;
+  rocksdb::WriteBatch& batch = *pending_->ops;
   for (const StateChange& change : changes) {
     switch (change.kind) {
       case StateChange::Kind::kLeaseSet: {
@@ -226,16 +242,41 @@ Result<void> RocksDbProvider::commit(const std::vector<StateChange>& changes) {
         break;
     }
   }
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  rocksdb::Status status = db_->Write(write_options, &batch);
-  if (!status.ok()) {
-    ++errors_;
-    failed_ = error_from_status(status, "rocksdb: write to '" + options_.dir + "'");
-    if (failed_->code != ErrorCode::kNoSpace) failed_->code = ErrorCode::kIo;
-    return *failed_;
+}
+
+void RocksDbProvider::flush() {
+  if (!pending_) return;
+  std::shared_ptr<Batch> batch = std::move(pending_);
+  pending_.reset();
+  Result<void> outcome;
+  if (failed_) {
+    outcome = *failed_;
+  } else {
+    rocksdb::WriteOptions write_options;
+    write_options.sync = options_.sync;
+    rocksdb::Status status = db_->Write(write_options, batch->ops.get());
+    if (status.ok()) {
+      ++batches_written_;
+      calls_committed_ += batch->calls;
+    } else {
+      ++errors_;
+      Error error = error_from_status(status, "rocksdb: write to '" + options_.dir + "'");
+      if (error.code != ErrorCode::kNoSpace) error.code = ErrorCode::kIo;
+      failed_ = error;
+      outcome = error;
+    }
   }
-  return {};
+  // Resumes the waiting callers inline, in the order they joined.
+  batch->durable.set(std::move(outcome));
+}
+
+template <typename T>
+Task<Result<T>> RocksDbProvider::when_durable(std::shared_ptr<Batch> batch, Result<T> outcome) {
+  if (batch) {
+    Result<void> durable = co_await batch->durable.wait();
+    if (!durable.ok()) co_return durable.error();
+  }
+  co_return outcome;
 }
 
 Result<LeaseOutcome> RocksDbProvider::acquire_now(const ActorKey& key, const std::string& holder,
@@ -243,7 +284,7 @@ Result<LeaseOutcome> RocksDbProvider::acquire_now(const ActorKey& key, const std
   if (failed_) return *failed_;
   std::vector<StateChange> changes;
   Result<LeaseOutcome> outcome = state_.acquire_lease(key, holder, duration, metadata, clock_.mono_now(), &changes);
-  if (Result<void> committed = commit(changes); !committed.ok()) return committed.error();
+  stage(changes);
   return outcome;
 }
 
@@ -252,7 +293,7 @@ Result<LeaseOutcome> RocksDbProvider::renew_now(const ActorKey& key, const std::
   if (failed_) return *failed_;
   std::vector<StateChange> changes;
   Result<LeaseOutcome> outcome = state_.renew_lease(key, holder, version, duration, clock_.mono_now(), &changes);
-  if (Result<void> committed = commit(changes); !committed.ok()) return committed.error();
+  stage(changes);
   return outcome;
 }
 
@@ -260,7 +301,7 @@ Result<void> RocksDbProvider::release_now(const ActorKey& key, const std::string
   if (failed_) return *failed_;
   std::vector<StateChange> changes;
   Result<void> outcome = state_.release_lease(key, holder, version, &changes);
-  if (Result<void> committed = commit(changes); !committed.ok()) return committed.error();
+  stage(changes);
   return outcome;
 }
 
@@ -268,7 +309,7 @@ Result<void> RocksDbProvider::write_now(const Snapshot& snapshot, uint64_t expec
   if (failed_) return *failed_;
   std::vector<StateChange> changes;
   Result<void> outcome = state_.write_snapshot(snapshot, expected_version, clock_.mono_now(), &changes);
-  if (Result<void> committed = commit(changes); !committed.ok()) return committed.error();
+  stage(changes);
   return outcome;
 }
 
@@ -276,68 +317,80 @@ Result<uint64_t> RocksDbProvider::sweep_now() {
   if (failed_) return *failed_;
   std::vector<StateChange> changes;
   const uint64_t removed = state_.sweep_expired(clock_.mono_now(), &changes);
-  if (Result<void> committed = commit(changes); !committed.ok()) return committed.error();
+  stage(changes);
   return removed;
 }
 
 // The overrides copy their arguments into a coroutine frame (captureless lambdas: nothing
-// lives in a lambda object that could die first).
+// lives in a lambda object that could die first), decide when first resumed, then wait for
+// the pending batch.
 Task<Result<LeaseOutcome>> RocksDbProvider::acquire_lease(const ActorKey& key, const std::string& holder,
                                                           Duration duration, const Tags& metadata) {
   return [](RocksDbProvider* self, ActorKey k, std::string h, Duration d, Tags m) -> Task<Result<LeaseOutcome>> {
-    co_return self->acquire_now(k, h, d, m);
+    Result<LeaseOutcome> outcome = self->acquire_now(k, h, d, m);
+    co_return co_await when_durable(self->pending_, std::move(outcome));
   }(this, key, holder, duration, metadata);
 }
 
 Task<Result<LeaseOutcome>> RocksDbProvider::renew_lease(const ActorKey& key, const std::string& holder,
                                                         uint64_t version, Duration duration) {
   return [](RocksDbProvider* self, ActorKey k, std::string h, uint64_t v, Duration d) -> Task<Result<LeaseOutcome>> {
-    co_return self->renew_now(k, h, v, d);
+    Result<LeaseOutcome> outcome = self->renew_now(k, h, v, d);
+    co_return co_await when_durable(self->pending_, std::move(outcome));
   }(this, key, holder, version, duration);
 }
 
 Task<Result<void>> RocksDbProvider::release_lease(const ActorKey& key, const std::string& holder, uint64_t version) {
   return [](RocksDbProvider* self, ActorKey k, std::string h, uint64_t v) -> Task<Result<void>> {
-    co_return self->release_now(k, h, v);
+    Result<void> outcome = self->release_now(k, h, v);
+    co_return co_await when_durable(self->pending_, std::move(outcome));
   }(this, key, holder, version);
 }
 
 Task<Result<LeaseRecord>> RocksDbProvider::read_lease(const ActorKey& key) {
   return [](RocksDbProvider* self, ActorKey k) -> Task<Result<LeaseRecord>> {
     if (self->failed_) co_return *self->failed_;
-    co_return self->state_.read_lease(k);
+    Result<LeaseRecord> outcome = self->state_.read_lease(k);
+    co_return co_await when_durable(self->pending_, std::move(outcome));
   }(this, key);
 }
 
 Task<Result<std::vector<LeaseRecord>>> RocksDbProvider::list_leases(std::optional<std::string> kind) {
   return [](RocksDbProvider* self, std::optional<std::string> k) -> Task<Result<std::vector<LeaseRecord>>> {
     if (self->failed_) co_return *self->failed_;
-    co_return self->state_.list_leases(k);
+    Result<std::vector<LeaseRecord>> outcome = self->state_.list_leases(k);
+    co_return co_await when_durable(self->pending_, std::move(outcome));
   }(this, std::move(kind));
 }
 
 Task<Result<void>> RocksDbProvider::write_snapshot(const Snapshot& snapshot, uint64_t expected_version) {
   return [](RocksDbProvider* self, Snapshot s, uint64_t expected) -> Task<Result<void>> {
-    co_return self->write_now(s, expected);
+    Result<void> outcome = self->write_now(s, expected);
+    co_return co_await when_durable(self->pending_, std::move(outcome));
   }(this, snapshot, expected_version);
 }
 
 Task<Result<std::vector<Snapshot>>> RocksDbProvider::read_snapshots(const ActorKey& key) {
   return [](RocksDbProvider* self, ActorKey k) -> Task<Result<std::vector<Snapshot>>> {
     if (self->failed_) co_return *self->failed_;
-    co_return self->state_.read_snapshots(k);
+    Result<std::vector<Snapshot>> outcome = self->state_.read_snapshots(k);
+    co_return co_await when_durable(self->pending_, std::move(outcome));
   }(this, key);
 }
 
 Task<Result<std::vector<ActorKey>>> RocksDbProvider::list_snapshot_keys(std::optional<std::string> kind) {
   return [](RocksDbProvider* self, std::optional<std::string> k) -> Task<Result<std::vector<ActorKey>>> {
     if (self->failed_) co_return *self->failed_;
-    co_return self->state_.list_snapshot_keys(k);
+    Result<std::vector<ActorKey>> outcome = self->state_.list_snapshot_keys(k);
+    co_return co_await when_durable(self->pending_, std::move(outcome));
   }(this, std::move(kind));
 }
 
 Task<Result<uint64_t>> RocksDbProvider::sweep_expired() {
-  return [](RocksDbProvider* self) -> Task<Result<uint64_t>> { co_return self->sweep_now(); }(this);
+  return [](RocksDbProvider* self) -> Task<Result<uint64_t>> {
+    Result<uint64_t> outcome = self->sweep_now();
+    co_return co_await when_durable(self->pending_, std::move(outcome));
+  }(this);
 }
 
 ProviderMetrics RocksDbProvider::metrics() const {

@@ -2,13 +2,20 @@
 //
 // Semantics are MemoryState's (memory_provider.h), the same state machine the reference
 // provider and the log-structured provider use, including the planted no-fencing bug hook:
-// every mutating call decides against an in-memory index, and the changes that decision
-// made (lease records set, snapshot versions stored or dropped) go to RocksDB as ONE
-// WriteBatch with WriteOptions.sync = true. The call returns only after that batch is in the
-// fsynced write-ahead log, so every acknowledged write survives a crash of the process or
-// the machine. Reads are answered from the index, which only ever holds what was synced
-// (calls run one at a time on the owner's thread, and a mutating call does not return
-// before its batch is durable).
+// every call decides against an in-memory index when it first runs, and the changes that
+// decision made (lease records set, snapshot versions stored or dropped) are staged in the
+// pending RocksDB WriteBatch.
+//
+// Group commit. The first call that stages a change posts one flush to the executor; every
+// call decided before that flush runs joins the same batch, which is written with
+// WriteOptions.sync = true (one WAL fsync for all of them). A call returns only after the
+// batch holding its changes is in the fsynced write-ahead log, so every acknowledged write
+// survives a crash of the process or the machine. A call that changes nothing (a read, a
+// refused acquire) still waits for the pending batch when there is one: its answer may
+// depend on staged changes, and no caller may observe state that a crash could take back.
+// Requests that arrive while a flush blocks the thread are decided after it and share the
+// next fsync, so throughput grows with concurrency instead of stopping at one fsync per call
+// (docs/PERFORMANCE.md).
 //
 // Layout (keys are bytes; values are MessagePack of types.h's JSON forms):
 //   "m:format"                                  -> 1
@@ -17,9 +24,10 @@
 //   "m:floor"                                   -> u64 lease version floor (after corruption)
 //
 // Fault model:
-//  - A failed write (RocksDB error, full disk) leaves the index ahead of the disk, so the
-//    provider fails closed like LogProvider: that call and every later one return the error
-//    (kNoSpace for a full disk, else kIo), health() is kUnhealthy, and the owner must reopen.
+//  - A failed batch write (RocksDB error, full disk) leaves the index ahead of the disk, so
+//    the provider fails closed like LogProvider: every call of that batch and every later
+//    one returns the error (kNoSpace for a full disk, else kIo), health() is kUnhealthy, and
+//    the owner must reopen. A failed call is "maybe applied", as provider.h says.
 //  - RocksDB checksums its own files (paranoid checks on); open() fails with kCorrupt when
 //    RocksDB reports corruption. A value that RocksDB returns intact but that does not parse
 //    is skipped, counted in corrupt_records, makes health() kDegraded, and, because a lost
@@ -33,8 +41,9 @@
 //    "in the future" to now. Both only shorten nothing a holder relies on: a holder measures
 //    its lease from its own request time, which is earlier.
 //
-// Threading: one thread (the store's executor). Every Task completes without suspending;
-// RocksDB calls block that thread, as PosixDisk's calls do.
+// Threading: one thread, the executor's. The flush's RocksDB write blocks that thread (as
+// PosixDisk's calls do); everything else is in memory. Callers' coroutines must end (or be
+// destroyed) before the provider is destroyed; the destructor writes a pending batch.
 #pragma once
 
 #include <cstddef>
@@ -45,6 +54,8 @@
 #include <vector>
 
 #include "runtime/env/clock.h"
+#include "runtime/env/executor.h"
+#include "runtime/env/oneshot.h"
 #include "runtime/env/result.h"
 #include "runtime/env/task.h"
 #include "runtime/persistence/memory_provider.h"
@@ -52,6 +63,7 @@
 
 namespace rocksdb {
 class DB;
+class WriteBatch;
 }
 
 namespace orbit::real {
@@ -65,12 +77,12 @@ struct RocksDbProviderOptions {
 
 class RocksDbProvider final : public persistence::PersistenceProvider {
  public:
-  // Opens (or creates) the store and loads the index. `store_clock` must outlive the
-  // provider; only its mono_now() is read. Errors: kInvalidArgument (retained_versions 0,
+  // Opens (or creates) the store and loads the index. `executor` (whose clock is the store
+  // clock: only its mono_now() is read) runs the flushes and must outlive the provider. Errors: kInvalidArgument (retained_versions 0,
   // empty dir, unsupported format), kIo (cannot create (with parents) or lock the directory: the message
   // names it and RocksDB's reason), kCorrupt (RocksDB found corruption).
   [[nodiscard]] static Result<std::unique_ptr<RocksDbProvider>> open(RocksDbProviderOptions options,
-                                                                     const env::Clock& store_clock);
+                                                                     env::Executor& executor);
   ~RocksDbProvider() override;  // closes RocksDB
   RocksDbProvider(const RocksDbProvider&) = delete;
   RocksDbProvider& operator=(const RocksDbProvider&) = delete;
@@ -103,14 +115,32 @@ class RocksDbProvider final : public persistence::PersistenceProvider {
     explicit PrivateTag() = default;
   };
   // Use open(); public only so that make_unique can reach it.
-  RocksDbProvider(PrivateTag, RocksDbProviderOptions options, const env::Clock& store_clock,
+  RocksDbProvider(PrivateTag, RocksDbProviderOptions options, env::Executor& executor,
                   std::unique_ptr<rocksdb::DB> db);
 
+  // Batches written (fsyncs, when sync is on) and the calls they acknowledged, for tests
+  // and benchmarks: calls / batches is the group-commit factor.
+  [[nodiscard]] uint64_t batches_written() const { return batches_written_; }
+  [[nodiscard]] uint64_t calls_committed() const { return calls_committed_; }
+
  private:
+  // The batch being gathered: its RocksDB operations and the callers waiting for it.
+  struct Batch {
+    std::unique_ptr<rocksdb::WriteBatch> ops;
+    size_t calls = 0;
+    OneShot<Result<void>> durable;
+  };
+
   Result<void> load();
-  // Writes `changes` (as MemoryState reported them) in one synced batch.
-  Result<void> commit(const std::vector<persistence::StateChange>& changes);
+  // Adds `changes` (as MemoryState reported them) to the pending batch, opening one (and
+  // posting its flush) when there is none.
+  void stage(const std::vector<persistence::StateChange>& changes);
+  // Writes the pending batch (synced) and completes its callers.
+  void flush();
   Result<void> write_floor(uint64_t floor);
+  // `outcome` once everything it may depend on is durable (the pending batch, if any).
+  template <typename T>
+  static Task<Result<T>> when_durable(std::shared_ptr<Batch> batch, Result<T> outcome);
 
   // The synchronous bodies; the Task overrides call them when first resumed, with copies.
   Result<persistence::LeaseOutcome> acquire_now(const persistence::ActorKey& key, const std::string& holder,
@@ -122,10 +152,17 @@ class RocksDbProvider final : public persistence::PersistenceProvider {
   Result<uint64_t> sweep_now();
 
   RocksDbProviderOptions options_;
+  env::Executor& executor_;
   const env::Clock& clock_;
   std::unique_ptr<rocksdb::DB> db_;
   persistence::MemoryState state_;
   std::optional<Error> failed_;  // set by a failed write: fail closed
+  std::shared_ptr<Batch> pending_;
+  // Posted flushes hold a weak reference: a flush that runs after the provider is gone
+  // finds it expired.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  uint64_t batches_written_ = 0;
+  uint64_t calls_committed_ = 0;
   uint64_t errors_ = 0;
   uint64_t corrupt_records_ = 0;
 };

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "runtime/env/manual_executor.h"
+#include "runtime/env/task_scope.h"
 #include "runtime/persistence/provider_conformance.h"
 #include "runtime/persistence/snapshot_hash.h"
 #include "runtime/real/rocksdb_provider.h"
@@ -22,9 +23,10 @@ namespace {
 using persistence::ActorKey;
 using persistence::Snapshot;
 
+// Runs a call to completion: the flush it waits for is posted to the store's executor.
 template <typename T>
-Result<T> run(Task<Result<T>> task) {
-  return persistence::run_to_completion(std::move(task), [] {}, 1);
+Result<T> run(env::ManualExecutor& executor, Task<Result<T>> task) {
+  return persistence::run_to_completion(std::move(task), [&executor] { executor.run_ready(); }, 10);
 }
 
 // One store in a fresh directory for one benchmark run.
@@ -33,7 +35,7 @@ struct Store {
     const char* base = std::getenv("TEST_TMPDIR");
     dir = std::string(base != nullptr ? base : "/tmp") + "/orbit-rocksdb-bench-" + std::to_string(::getpid());
     std::filesystem::remove_all(dir);
-    auto opened = RocksDbProvider::open(RocksDbProviderOptions{dir, 3, sync}, clock);
+    auto opened = RocksDbProvider::open(RocksDbProviderOptions{dir, 3, sync}, executor);
     if (!opened.ok()) std::abort();
     provider = std::move(opened).value();
   }
@@ -41,7 +43,11 @@ struct Store {
     provider.reset();
     std::filesystem::remove_all(dir);
   }
-  env::ManualExecutor clock;
+  template <typename T>
+  Result<T> call(Task<Result<T>> task) {
+    return run(executor, std::move(task));
+  }
+  env::ManualExecutor executor;
   std::string dir;
   std::unique_ptr<RocksDbProvider> provider;
 };
@@ -51,7 +57,7 @@ struct Store {
 void write_snapshot(benchmark::State& state, bool sync) {
   Store store(sync);
   const ActorKey key{"bench", "a"};
-  auto lease = run(store.provider->acquire_lease(key, "holder", std::chrono::hours(1), {}));
+  auto lease = store.call(store.provider->acquire_lease(key, "holder", std::chrono::hours(1), {}));
   Snapshot s;
   s.key = key;
   s.state = Bytes(static_cast<size_t>(state.range(0)), 'x');
@@ -61,7 +67,7 @@ void write_snapshot(benchmark::State& state, bool sync) {
   uint64_t version = 0;
   for (auto _ : state) {
     s.version = version + 1;
-    if (!run(store.provider->write_snapshot(s, version)).ok()) std::abort();
+    if (!store.call(store.provider->write_snapshot(s, version)).ok()) std::abort();
     ++version;
   }
   state.SetItemsProcessed(state.iterations());
@@ -75,7 +81,7 @@ void acquire(benchmark::State& state, bool sync) {
   Store store(sync);
   uint64_t n = 0;
   for (auto _ : state) {
-    auto r = run(store.provider->acquire_lease(ActorKey{"bench", std::to_string(n++)}, "holder", std::chrono::seconds(10), {}));
+    auto r = store.call(store.provider->acquire_lease(ActorKey{"bench", std::to_string(n++)}, "holder", std::chrono::seconds(10), {}));
     if (!r.ok() || !r->granted) std::abort();
   }
   state.SetItemsProcessed(state.iterations());
@@ -87,9 +93,9 @@ void BM_AcquireLeaseNoSync(benchmark::State& state) { acquire(state, false); }
 void BM_RenewLeaseSync(benchmark::State& state) {
   Store store(true);
   const ActorKey key{"bench", "r"};
-  auto lease = run(store.provider->acquire_lease(key, "holder", std::chrono::seconds(10), {}));
+  auto lease = store.call(store.provider->acquire_lease(key, "holder", std::chrono::seconds(10), {}));
   for (auto _ : state) {
-    auto r = run(store.provider->renew_lease(key, "holder", lease->record.version, std::chrono::seconds(10)));
+    auto r = store.call(store.provider->renew_lease(key, "holder", lease->record.version, std::chrono::seconds(10)));
     if (!r.ok() || !r->granted) std::abort();
   }
   state.SetItemsProcessed(state.iterations());
@@ -99,19 +105,42 @@ void BM_RenewLeaseSync(benchmark::State& state) {
 void BM_ReadSnapshots(benchmark::State& state) {
   Store store(true);
   const ActorKey key{"bench", "a"};
-  auto lease = run(store.provider->acquire_lease(key, "holder", std::chrono::hours(1), {}));
+  auto lease = store.call(store.provider->acquire_lease(key, "holder", std::chrono::hours(1), {}));
   for (uint64_t v = 0; v < 3; ++v) {
     Snapshot s;
     s.key = key;
     s.version = v + 1;
     s.state = Bytes(1024, 'y');
     s.fencing_token = lease->record.version;
-    if (!run(store.provider->write_snapshot(s, v)).ok()) std::abort();
+    if (!store.call(store.provider->write_snapshot(s, v)).ok()) std::abort();
   }
-  for (auto _ : state) benchmark::DoNotOptimize(run(store.provider->read_snapshots(key)));
+  for (auto _ : state) benchmark::DoNotOptimize(store.call(store.provider->read_snapshots(key)));
   state.SetItemsProcessed(state.iterations());
 }
 
+// `state.range(0)` callers at once, each acquiring a fresh key: they are decided together and
+// share one synced batch (group commit), as concurrent requests to orbit-store do.
+void BM_AcquireLeaseSyncConcurrent(benchmark::State& state) {
+  Store store(true);
+  const size_t callers = static_cast<size_t>(state.range(0));
+  uint64_t n = 0;
+  for (auto _ : state) {
+    size_t done = 0;
+    TaskScope scope;
+    for (size_t i = 0; i < callers; ++i) {
+      scope.spawn([](RocksDbProvider* p, ActorKey key, size_t* finished) -> Task<void> {
+        auto r = co_await p->acquire_lease(key, "holder", std::chrono::seconds(10), {});
+        if (!r.ok() || !r->granted) std::abort();
+        ++*finished;
+      }(store.provider.get(), ActorKey{"bench", std::to_string(n++)}, &done));
+    }
+    store.executor.run_ready();
+    if (done != callers) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(callers));
+}
+
+BENCHMARK(BM_AcquireLeaseSyncConcurrent)->Arg(8)->Arg(64)->UseRealTime();
 BENCHMARK(BM_WriteSnapshotSync)->Arg(256)->Arg(16 << 10)->UseRealTime();
 BENCHMARK(BM_WriteSnapshotNoSync)->Arg(256)->Arg(16 << 10)->UseRealTime();
 BENCHMARK(BM_AcquireLeaseSync)->UseRealTime();
