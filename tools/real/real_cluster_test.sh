@@ -74,7 +74,7 @@ assert stops[-3:] and set(stops) == {0, 1, 2}, stops
 print("clean shutdown ok")
 PY
 grep -q '"kind":"crash","node":1' "$out/history.jsonl" || fail "no crash of node 1 in the merged history"
-grep -q '"holder":"n1.b2\.' "$out/history.jsonl" || fail "node 1's second boot never held an actor"
+grep -q '"process":"n1.b2.c0"' "$out/history.jsonl" || fail "node 1's second boot (after the restart) ran no client ops"
 grep -q '"kind":"pause","node":2' "$out/history.jsonl" || fail "no pause of node 2"
 grep -q '"kind":"op_complete","node":1' "$out/history.jsonl" || fail "node 1 recorded no client ops"
 
