@@ -75,6 +75,35 @@ rm -f "$outputs/timeline.png"
 browse "$html" --screenshot="$outputs/timeline.png" >/dev/null || fail "chromium --screenshot failed: $(tail -5 "$tmp/chromium.log")"
 [[ $(stat -c %s "$outputs/timeline.png" 2>/dev/null || echo 0) -gt 20000 ]] || fail "no screenshot (or an empty one) at $outputs/timeline.png"
 
+# Zoom and pan: "whole run", a wheel step in, a drag to the left; each changes the view the
+# right way (the toolbar shows it) and raises no error.
+cat >"$tmp/interact.js" <<'EOF'
+<script>
+(function () {
+  var range = function () { var m = /view (-?[0-9.]+) s \.\. (-?[0-9.]+) s/.exec(document.getElementById("range").textContent); return [+m[1], +m[2]]; };
+  var chart = document.getElementById("chart"), out = [];
+  document.getElementById("fit").click(); out.push(range());
+  chart.dispatchEvent(new WheelEvent("wheel", { deltaY: -100, clientX: 600, clientY: 200, bubbles: true, cancelable: true })); out.push(range());
+  chart.dispatchEvent(new MouseEvent("mousedown", { clientX: 700, clientY: 200, bubbles: true }));
+  window.dispatchEvent(new MouseEvent("mousemove", { clientX: 400, clientY: 200 }));
+  window.dispatchEvent(new MouseEvent("mouseup", {})); out.push(range());
+  document.getElementById("status").setAttribute("data-interact", JSON.stringify(out));
+})();
+</script>
+EOF
+sed -e "/<\/body>/{r $tmp/interact.js" -e "}" "$html" >"$tmp/interact.html"
+dom=$(browse "$tmp/interact.html" --dump-dom) || fail "chromium failed on the interaction page"
+grep -q '<pre id="errors"></pre>' <<<"$dom" || fail "zoom/pan raised: $(grep -oE '<pre id="errors">[^<]*' <<<"$dom")"
+interact=$(grep -oE 'data-interact="[^"]*"' <<<"$dom" | sed 's/&quot;/"/g; s/^data-interact="//; s/"$//') || fail "the interaction script did not run"
+python3 - "$interact" <<'EOF' || fail "zoom/pan did not move the view as expected: $interact"
+import json, sys
+(f0, f1), (z0, z1), (p0, p1) = json.loads(sys.argv[1])
+assert f0 <= 0 and f1 > 1, ("whole run", f0, f1)
+assert z1 - z0 < f1 - f0 and f0 <= z0 and z1 <= f1, ("wheel zoomed in around the pointer", (z0, z1))
+assert abs((p1 - p0) - (z1 - z0)) < 1e-6 * (z1 - z0) + 1e-6 and p0 > z0, ("drag left pans right, same span", (p0, p1))
+print("zoom/pan: whole run %.3f..%.3f s, wheel in %.3f..%.3f s, dragged %.3f..%.3f s" % (f0, f1, z0, z1, p0, p1))
+EOF
+
 # The check above would see a JavaScript error: a page broken on purpose reports it.
 sed 's|// --- first render|D.leases = null; // --- first render|' "$html" >"$tmp/broken.html"
 dom=$(browse "$tmp/broken.html" --dump-dom) || fail "chromium failed on the broken page"
