@@ -50,6 +50,7 @@ std::string history_jsonl(const sim::History& history) { return history.to_jsonl
 Result<std::string> register_history_edn(const sim::History& history, std::string_view actor) {
   static const std::set<std::string> kFunctions = {"read", "write", "cas"};
   std::map<std::string, int64_t> processes;  // client process name -> Jepsen process number
+  int64_t next_process = 0;
   std::map<int64_t, Invoked> open;           // op id -> its invocation
   std::string out;
   size_t index = 0;
@@ -72,7 +73,8 @@ Result<std::string> register_history_edn(const sim::History& history, std::strin
       if (!d.contains("f") || !d["f"].is_string() || !kFunctions.contains(d["f"].get<std::string>())) {
         return bad("\"f\" is not read, write or cas");
       }
-      const auto [it, _] = processes.emplace(d["process"].get<std::string>(), static_cast<int64_t>(processes.size()));
+      const auto [it, inserted] = processes.emplace(d["process"].get<std::string>(), next_process);
+      if (inserted) ++next_process;
       Invoked inv{d["f"].get<std::string>(), d.value("value", json()), it->second, name};
       if (!open.emplace(op, inv).second) return bad("op " + std::to_string(op) + " invoked twice");
       line = "{:type :invoke, :f :" + inv.f + ", :value " + edn(inv.value);
@@ -85,6 +87,9 @@ Result<std::string> register_history_edn(const sim::History& history, std::strin
       const std::string type = d.value("type", std::string());
       if (type != "ok" && type != "fail" && type != "info") return bad("\"type\" is not ok, fail or info");
       const json value = type == "ok" && inv.f == "read" ? d.value("value", json()) : inv.value;
+      // Jepsen's convention: a process whose operation ended :info may still have it in
+      // flight, so the client continues as a new process.
+      if (type == "info") processes[d["process"].get<std::string>()] = next_process++;
       line = "{:type :" + type + ", :f :" + inv.f + ", :value " + edn(value);
       line += ", :process " + std::to_string(inv.process) + ", :time " + std::to_string(e.time_ns);
     }

@@ -4,7 +4,8 @@
 // our linearizability verdict:
 //   {:type :invoke, :f :cas, :value [1 2], :process 0, :time 8857262, :index 0}
 // :type is :invoke, then :ok, :fail (definitely not applied) or :info (outcome unknown);
-// :process is an integer per client process (numbered in order of first appearance);
+// :process is an integer per client process (numbered in order of first appearance; after an
+// :info the client continues under a new number, as in Jepsen, since the op may still apply);
 // :time is true time in ns; :index counts the exported operations. A write's completion
 // carries the written value, a read's the value read, a CAS's [expected new] (nil: empty).
 // An operation whose client died with its node has an :invoke and no completion, which

@@ -29,6 +29,8 @@ sim::History small_history() {
   h.record(350, 1, "op_complete", complete("n1.b1.c0", 3, "register/r0", "fail", nullptr));
   h.record(400, 2, "op_complete", complete("n2.b1.c0", 4, "register/r1", "info", nullptr));
   h.record(500, 1, "op_invoke", invoke("n1.b1.c0", 5, "register/r0", "cas", json::array({1, 4})));
+  h.record(600, 2, "op_invoke", invoke("n2.b1.c0", 6, "register/r1", "read", nullptr));
+  h.record(650, 2, "op_complete", complete("n2.b1.c0", 6, "register/r1", "ok", 3));
   return h;
 }
 
@@ -52,6 +54,11 @@ TEST(HistoryExportTest, EveryRegisterCarriesItsKey) {
             std::string::npos)
       << *edn;
   EXPECT_NE(edn->find("{:type :info, :f :write, :value 3, :process 1, :time 400, :index 7, :key \"register/r1\"}\n"),
+            std::string::npos)
+      << *edn;
+  // After its :info, n2.b1.c0 continues as a new process (2), as Jepsen numbers them.
+  EXPECT_NE(edn->find("{:type :invoke, :f :read, :value nil, :process 2, :time 600, :index 9, :key \"register/r1\"}\n"
+                      "{:type :ok, :f :read, :value 3, :process 2, :time 650, :index 10, :key \"register/r1\"}\n"),
             std::string::npos)
       << *edn;
   EXPECT_EQ(edn->find("counter"), std::string::npos) << *edn;
