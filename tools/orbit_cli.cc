@@ -399,8 +399,19 @@ int run(int argc, char** argv) {
     for (CLI::App* sub : {actor, metrics, health_group}) {
       for (const std::string& word : sub->remaining()) unknown += (unknown.empty() ? "" : " ") + word;
     }
+    std::string incomplete;
+    for (CLI::App* sub : {actor, metrics, health_group}) {
+      if (!sub->parsed() || !sub->get_subcommands().empty()) continue;
+      std::string names;
+      for (const CLI::App* child : sub->get_subcommands({})) names += (names.empty() ? "" : ", ") + child->get_name();
+      incomplete = "'" + sub->get_name() + "' needs a command: " + names;
+    }
     if (!unknown.empty()) {
       std::fprintf(stderr, "orbit-cli: unknown command or argument: %s (%s)\n", unknown.c_str(), e.what());
+    } else if (!incomplete.empty()) {
+      std::fprintf(stderr, "orbit-cli: %s\n", incomplete.c_str());
+    } else if (app.get_subcommands().empty()) {
+      std::fprintf(stderr, "orbit-cli: a command is required: actor, metrics or persistence (%s)\n", e.what());
     } else {
       std::fprintf(stderr, "orbit-cli: %s\n", e.what());
     }

@@ -164,6 +164,8 @@ for _ in $(seq 1 100); do [[ -s "$tmp/holder.out" ]] && break; sleep 0.05; done
 taken=$(cat "$tmp/holder.out")
 expect_fail 1 "--http 127.0.0.1:$taken" "$store_bin" --id 1 --data-dir "$tmp/y" --http "127.0.0.1:$taken"
 expect_fail 2 "nosuch" "$cli_bin" --store 127.0.0.1:1 nosuch
+expect_fail 2 "'metrics' needs a command: persistence" "$cli_bin" --store 127.0.0.1:1 metrics
+expect_fail 2 "a command is required" "$cli_bin" --store 127.0.0.1:1
 expect_fail 2 "--store" "$cli_bin" persistence health-check
 expect_fail 2 "--store nohostport" "$cli_bin" --store nohostport persistence health-check
 expect_fail 3 "cannot reach the store" "$cli_bin" --store "127.0.0.1:$(free_port)" actor list-leases
