@@ -134,5 +134,38 @@ TEST(FaultPlanGen, ShrinkingLowersIntensities) {
   EXPECT_EQ(*c.plan.events[0].network.latency_max, std::chrono::milliseconds(0));
 }
 
+RC_GTEST_PROP(FaultPlanGen, ClusterAndWorkloadParametersStayInRange, ()) {
+  const ClusterConfig cluster = *gen_cluster_config(3, 5, std::chrono::seconds(10), std::chrono::seconds(30));
+  RC_ASSERT(cluster.members >= 3u && cluster.members <= 5u);
+  RC_ASSERT(cluster.safety_phase >= std::chrono::seconds(10) && cluster.safety_phase <= std::chrono::seconds(30));
+  const WorkloadParams w = *gen_workload(3, 6);
+  RC_ASSERT(w.clients_per_member >= 1u && w.clients_per_member <= 3u);
+  RC_ASSERT(w.actors >= 1u && w.actors <= 6u);
+  RC_ASSERT(w.think_min <= w.think_max);
+  RC_ASSERT(w.read_share >= 0.0 && w.read_share + 2 * w.cas_share <= 1.0 + 1e-9);
+}
+
+// Workload and cluster shapes shrink towards the smallest that still fails.
+TEST(FaultPlanGen, WorkloadAndClusterShrinkTowardsTheSmallest) {
+  std::optional<std::pair<ClusterConfig, WorkloadParams>> last;
+  rc::detail::TestParams params;
+  params.seed = 3;
+  const auto result = rc::detail::checkProperty(rc::detail::toProperty([&] {
+                                                  const ClusterConfig c = *gen_cluster_config(3, 5);
+                                                  const WorkloadParams w = *gen_workload(3, 6);
+                                                  if (w.actors >= 2 && c.members >= 4) {
+                                                    last = std::make_pair(c, w);
+                                                    RC_FAIL("big enough");
+                                                  }
+                                                }),
+                                                rc::detail::TestMetadata{}, params);
+  ASSERT_TRUE(result.is<rc::detail::FailureResult>());
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->first.members, 4u);
+  EXPECT_EQ(last->first.safety_phase, std::chrono::seconds(10));
+  EXPECT_EQ(last->second.actors, 2u);
+  EXPECT_EQ(last->second.clients_per_member, 1u);
+}
+
 }  // namespace
 }  // namespace orbit::properties
