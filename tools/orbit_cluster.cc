@@ -899,7 +899,12 @@ int cmd_bench(const BenchFlags& f) {
     Json summary{{"nodes", f.nodes}, {"clients_per_node", f.clients}, {"affinity", f.affinity}, {"seconds", f.seconds}, {"calls", calls},
                  {"errors", errors}, {"calls_per_second", rate}, {"p50_us_worst_node", p50}, {"p99_us_worst_node", p99}};
     std::ofstream(f.out + "/bench.json") << summary.dump(2) << "\n";
-    cluster.shutdown(std::chrono::seconds(20));
+    const std::vector<std::string> forced = cluster.shutdown(std::chrono::seconds(20));
+    for (const auto& name : forced) std::printf("warning      %s did not shut down cleanly\n", name.c_str());
+    if (!forced.empty()) {
+      cluster.processes().kill_all();
+      return kExitViolation;
+    }
   } catch (const Interrupted&) {
     cluster.processes().kill_all();
     std::fprintf(stderr, "orbit-cluster: interrupted; every process was killed\n");
