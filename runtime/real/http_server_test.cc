@@ -160,6 +160,37 @@ TEST_F(HttpServerTest, OversizedBodyGets413AndOversizedHeadersGet431) {
   EXPECT_EQ(small->status, 200);
 }
 
+TEST_F(HttpServerTest, IdleAndSlowConnectionsAreClosedAfterTheReadTimeout) {
+  HttpServerOptions options;
+  options.read_timeout = 200ms;
+  start(echo, options);
+  const auto began = std::chrono::steady_clock::now();
+  // Half a request, then silence: closed without a response.
+  EXPECT_EQ(raw_exchange("GET / HTTP/1.1\r\nHost: a\r\n"), "");
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 3s);
+  ASSERT_TRUE(get("/").ok());
+}
+
+TEST_F(HttpServerTest, ConnectionsBeyondTheCapAreClosed) {
+  HttpServerOptions options;
+  options.max_connections = 2;
+  start(echo, options);
+  asio::io_context io;
+  std::vector<std::unique_ptr<tcp::socket>> held;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(std::make_unique<tcp::socket>(io));
+    held.back()->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  }
+  // Let the server accept both before the third arrives.
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(raw_exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), "") << "a third connection is refused";
+  held.clear();
+  std::this_thread::sleep_for(100ms);
+  Result<HttpResponse> after = get("/");
+  ASSERT_TRUE(after.ok()) << to_string(after.error());
+  EXPECT_EQ(after->status, 200);
+}
+
 TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   start(echo);
   const std::string reply = raw_exchange(
