@@ -147,12 +147,20 @@ void RpcNode::on_frame(NodeId from, const Bytes& bytes) {
   }
   const int kind = frame["k"].get<int>();
   if (kind == kResponse) {
-    if (!frame.contains("i") || !frame["i"].is_number_unsigned()) {
+    if (!frame.contains("i") || !frame["i"].is_number_unsigned() || !frame.contains("s") || !frame["s"].is_number_unsigned()) {
       ++stats_.malformed_frames;
       return;
     }
     ++stats_.replies;
     const uint64_t id = frame["i"].get<uint64_t>();
+    if (frame["s"].get<uint64_t>() != session_) {
+      ++stats_.foreign_replies;
+      return;
+    }
+    if (auto it = pending_.find(id); it != pending_.end() && it->second->to != from) {
+      ++stats_.foreign_replies;
+      return;
+    }
     if (frame.contains("e")) {
       deliver_reply(id, error_from_json(frame));
     } else {
@@ -186,7 +194,7 @@ void RpcNode::on_frame(NodeId from, const Bytes& bytes) {
     ++stats_.duplicate_requests;
     return;
   }
-  scope_.spawn(serve_one(from, frame["i"].get<uint64_t>(), std::move(method), std::move(body)));
+  scope_.spawn(serve_one(from, frame["s"].get<uint64_t>(), frame["i"].get<uint64_t>(), std::move(method), std::move(body)));
 }
 
 bool RpcNode::first_time(NodeId from, uint64_t session, uint64_t id) {
@@ -212,7 +220,7 @@ bool RpcNode::first_time(NodeId from, uint64_t session, uint64_t id) {
   return true;
 }
 
-Task<void> RpcNode::serve_one(NodeId from, uint64_t id, std::string method, Json body) {
+Task<void> RpcNode::serve_one(NodeId from, uint64_t session, uint64_t id, std::string method, Json body) {
   ++stats_.served;
   Result<Json> result = Error{ErrorCode::kInvalidArgument, "unknown method '" + method + "'"};
   auto it = handlers_.find(method);
@@ -224,7 +232,7 @@ Task<void> RpcNode::serve_one(NodeId from, uint64_t id, std::string method, Json
   // Fault point: the work is done (and maybe committed) but the reply is lost, so the
   // caller cannot tell whether it happened (Orleans #6128).
   if (env_.faults.fire(env::sites::kDropReplyAfterCommit)) co_return;
-  Json reply{{"k", kResponse}, {"i", id}};
+  Json reply{{"k", kResponse}, {"i", id}, {"s", session}};
   if (result.ok()) {
     reply["b"] = std::move(result.value());
   } else {

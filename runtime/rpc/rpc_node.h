@@ -1,6 +1,6 @@
 // RpcNode: request/response over env::Transport. Frames are MessagePack (nlohmann_json):
 //   request   {"k":0, "i":<id>, "s":<session>, "m":"<method>", "b":<body>}
-//   response  {"k":1, "i":<id>, "b":<body>}  or  {"k":1, "i":<id>, "e":"<error code>", "x":"<message>"}
+//   response  {"k":1, "i":<id>, "s":<session>, "b":<body>}  or  {..., "e":"<error code>", "x":"<message>"}
 //   one-way   {"k":2, "m":"<method>", "b":<body>}
 // Delivery is what the transport gives (loss, duplicates, reordering): a call either gets
 // a reply, times out (kTimeout: the request may or may not have been applied), or fails
@@ -8,6 +8,9 @@
 // Requests run at most once: a duplicated request frame is recognised by (sender,
 // session, id) and dropped. The session is drawn per RpcNode (per boot), because ids
 // restart at 1 after a restart and must not collide with the previous incarnation's.
+// A response echoes the request's session and is taken only by a pending call of this
+// session to the node it came from: a reply to the previous boot's call with the same id
+// (delayed in the network or in a stalled server) is dropped, never handed to a new call.
 //
 // Lifetimes: the RpcNode must outlive every coroutine that calls it, and its owner calls
 // shutdown() before destroying the components its handlers use (served requests run in
@@ -43,6 +46,7 @@ struct RpcStats {
   uint64_t served = 0;
   uint64_t notifications = 0;
   uint64_t late_replies = 0;      // replies for calls that had already given up
+  uint64_t foreign_replies = 0;   // replies for another boot's call or from the wrong peer
   uint64_t malformed_frames = 0;  // undecodable or ill-formed frames
   uint64_t unknown_methods = 0;
   uint64_t duplicate_requests = 0;  // dropped: already served (network duplication)
@@ -94,7 +98,7 @@ class RpcNode {
   void on_peer_lost_internal(NodeId peer);
   void send_frame(NodeId to, const Json& frame);
   void deliver_reply(uint64_t id, Result<Json> reply);
-  Task<void> serve_one(NodeId from, uint64_t id, std::string method, Json body);
+  Task<void> serve_one(NodeId from, uint64_t session, uint64_t id, std::string method, Json body);
   Task<Result<Json>> wait_reply(uint64_t id);
 
   env::Env& env_;

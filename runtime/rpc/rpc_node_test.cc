@@ -24,6 +24,7 @@ class RpcProcess final : public sim::NodeProcess {
       return []() -> Task<Result<Json>> { co_return Error{ErrorCode::kConflict, "lost the race"}; }();
     });
     rpc.serve("slow", [this](NodeId, Json) -> Task<Result<Json>> { return slow(); });
+    rpc.serve("slow_echo", [this](NodeId, Json body) -> Task<Result<Json>> { return slow_echo(std::move(body)); });
     rpc.on_notify("note", [this](NodeId from, Json body) { notes.push_back(body.get<int>() + 1000 * from); });
   }
   ~RpcProcess() override {
@@ -33,6 +34,10 @@ class RpcProcess final : public sim::NodeProcess {
   Task<Result<Json>> slow() {
     co_await sleep(env_.executor, 10s);
     co_return Json("done");
+  }
+  Task<Result<Json>> slow_echo(Json body) {
+    co_await sleep(env_.executor, 10s);
+    co_return body;
   }
 
   env::Env env_;
@@ -202,6 +207,26 @@ TEST(RpcNodeTest, ARestartedCallersRequestsAreNotMistakenForDuplicates) {
   ASSERT_TRUE(r.has_value() && r->ok());
   EXPECT_EQ((**r)["body"], 2);
   EXPECT_EQ(c.procs[1]->rpc.stats().duplicate_requests, 0u);
+}
+
+// Found by the campaign (counter seed 608): a server stalled past the caller's restart
+// answered the previous boot's call id 1, and the reply was taken by the new boot's call
+// id 1, so a read of one actor returned another's value.
+TEST(RpcNodeTest, AReplyToThePreviousBootsCallIsNotTakenByTheNewBoot) {
+  Cluster c(2);
+  c.world->at(c.world->now_ns(), [&c] {
+    c.procs[0]->scope.spawn(
+        [](RpcNode& rpc) -> Task<void> { (void)co_await rpc.call(1, "slow_echo", Json("old"), 60s); }(c.procs[0]->rpc));
+  });
+  c.world->run_for(100ms);
+  ASSERT_TRUE(c.world->crash(0).ok());
+  ASSERT_TRUE(c.world->restart(0).ok());
+  c.world->run_for(100ms);
+  // The new boot's first call has id 1 as well; the old reply arrives while it is pending.
+  auto r = c.call(0, 1, "slow_echo", Json("new"), 60s);
+  ASSERT_TRUE(r.has_value() && r->ok());
+  EXPECT_EQ(**r, "new");
+  EXPECT_EQ(c.procs[0]->rpc.stats().foreign_replies, 1u);
 }
 
 }  // namespace
