@@ -118,6 +118,9 @@ Task<Result<void>> Activation::activate() {
 Task<Result<void>> Activation::load_snapshot() {
   auto& metrics = system_.mutable_metrics();
   const MonoTime started = env_.clock.mono_now();
+  // A load is as fresh as the moment its read left: a holder paused with the read in flight
+  // records an old (but then current) version late.
+  system_.record("snapshot_read_begin", key_, {{"holder", holder_}});
   Result<std::vector<Snapshot>> snapshots = co_await system_.provider().read_snapshots(key_);
   system_.observe_store_call("read_snapshots", snapshots.ok(), env_.clock.mono_now() - started);
   if (!snapshots.ok()) co_return Error{snapshots.code(), "reading snapshots: " + snapshots.error().message};
@@ -150,7 +153,7 @@ Task<Result<void>> Activation::load_snapshot() {
     // loaded_sha256 is computed from the bytes actually loaded, so a checker can compare it
     // with what was written at this version without trusting this code's verification.
     system_.record("snapshot_load", key_,
-                   {{"version", snapshot.version}, {"sha256", snapshot.sha256},
+                   {{"holder", holder_}, {"version", snapshot.version}, {"sha256", snapshot.sha256},
                     {"loaded_sha256", persistence::sha256_hex(snapshot.state)}, {"verified", verified},
                     {"newest", snapshot.version == snapshots->front().version}});
     co_return Result<void>{};

@@ -43,6 +43,8 @@ CheckResult SnapshotIntegrityChecker::check(const sim::History& history, const C
   std::map<std::pair<std::string, int64_t>, std::vector<WriteRecord>> writes_by_version;
   std::map<std::string, std::vector<WriteRecord>> accepted;  // per actor, event order
   std::map<std::string, NewestAck> newest_ack;
+  // The newest acknowledgement when each holder's read left (snapshot_read_begin).
+  std::map<std::pair<std::string, std::string>, std::optional<NewestAck>> ack_at_read;
   std::map<std::string, std::vector<IntegrityFailure>> failures;
   // Writes that left the activation (snapshot_write_begin) without a recorded outcome yet:
   // their node may have died with them in flight, so they may have been applied.
@@ -54,6 +56,17 @@ CheckResult SnapshotIntegrityChecker::check(const sim::History& history, const C
   const auto& events = history.events();
   for (size_t i = 0; i < events.size(); ++i) {
     const sim::HistoryEvent& e = events[i];
+    if (e.kind == "snapshot_read_begin") {
+      const auto actor = string_field(e, "actor");
+      const auto holder = string_field(e, "holder");
+      if (!actor || !holder) {
+        malformed.add(history, i, "snapshot_read_begin needs string \"actor\" and \"holder\"");
+        continue;
+      }
+      auto ack = newest_ack.find(*actor);
+      ack_at_read[{*actor, *holder}] = ack != newest_ack.end() ? std::optional<NewestAck>(ack->second) : std::nullopt;
+      continue;
+    }
     if (e.kind != "snapshot_write" && e.kind != "snapshot_write_begin" && e.kind != "snapshot_load" &&
         e.kind != "snapshot_integrity_failure") {
       continue;
@@ -167,10 +180,17 @@ CheckResult SnapshotIntegrityChecker::check(const sim::History& history, const C
     }
 
     // Rule 4: no acknowledged snapshot silently lost.
-    if (auto ack = newest_ack.find(*actor); ack != newest_ack.end() && *version < ack->second.version) {
+    std::optional<NewestAck> ack;
+    const auto holder = string_field(e, "holder");
+    if (auto read = holder ? ack_at_read.find({*actor, *holder}) : ack_at_read.end(); read != ack_at_read.end()) {
+      ack = read->second;
+    } else if (auto newest = newest_ack.find(*actor); newest != newest_ack.end()) {
+      ack = newest->second;
+    }
+    if (ack && *version < ack->version) {
       bool excused = false;
       for (const IntegrityFailure& f : failures[*actor]) {
-        if (f.event > ack->second.event && f.version > *version) {
+        if (f.event > ack->event && f.version > *version) {
           excused = true;
           break;
         }
@@ -180,9 +200,9 @@ CheckResult SnapshotIntegrityChecker::check(const sim::History& history, const C
       } else {
         Violation v;
         v.explanation = "acknowledged snapshot lost: " + *actor + " loaded version " + std::to_string(*version) +
-                        " although version " + std::to_string(ack->second.version) +
-                        " was acknowledged before, and no integrity failure of a newer version was recorded";
-        v.events = {ack->second.event, i};
+                        " although version " + std::to_string(ack->version) +
+                        " was acknowledged before its read began, and no integrity failure of a newer version was recorded";
+        v.events = {ack->event, i};
         v.actor = *actor;
         v.snapshot = SnapshotRef{*actor, *version, *loaded_sha, "", i};
         violations.push_back(std::move(v));

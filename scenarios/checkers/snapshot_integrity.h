@@ -16,7 +16,9 @@
 //      event order. Ordering by token rather than by recording time keeps a holder paused with
 //      a write in flight, which records its success late, from looking like a regression.
 //      Without tokens on every accepted write of an actor, event order is used.
-//   4. A load must not pick a version older than the newest write acknowledged before it,
+//   4. A load must not pick a version older than the newest write acknowledged before its
+//      read began (snapshot_read_begin {actor, holder}: a holder paused with its read in
+//      flight records the load late; without that event, before the load),
 //      unless a snapshot_integrity_failure of a version newer than the one loaded was recorded
 //      between that acknowledgement and the load (the newer snapshot was corrupt: falling back
 //      is the designed behaviour, and the failure is on record).

@@ -132,6 +132,34 @@ TEST(SnapshotIntegrityTest, LoadOlderThanTheNewestAcknowledgedWriteFails) {
   EXPECT_EQ(r.violations[0].events, (std::vector<size_t>{newest, load}));
 }
 
+// Found by the campaign (lease-storm seed 768): a holder paused with its read in flight
+// records the version that was newest when the read was served, after a newer one was
+// acknowledged. The load is judged from the moment its read began.
+TEST(SnapshotIntegrityTest, ALoadWhoseReadBeganBeforeTheAcknowledgementPasses) {
+  TestHistory h;
+  h.snapshot_write(sec(1), 1, kActor, kA, 1, 1, "aaa", true);
+  h.event(sec(2), 2, "snapshot_read_begin", {{"actor", kActor}, {"holder", kB}});
+  h.snapshot_write(sec(3), 1, kActor, kA, 2, 1, "bbb", true);
+  h.event(sec(4), 2, "snapshot_load",
+          {{"actor", kActor}, {"holder", kB}, {"version", 1}, {"sha256", "aaa"}, {"loaded_sha256", "aaa"},
+           {"verified", true}, {"newest", true}});
+  const CheckResult r = check(h);
+  EXPECT_EQ(r.verdict, Verdict::kPass) << describe(r);
+}
+
+TEST(SnapshotIntegrityTest, ALoadWhoseReadBeganAfterTheAcknowledgementFails) {
+  TestHistory h;
+  h.snapshot_write(sec(1), 1, kActor, kA, 1, 1, "aaa", true);
+  const size_t newest = h.snapshot_write(sec(2), 1, kActor, kA, 2, 1, "bbb", true);
+  h.event(sec(3), 2, "snapshot_read_begin", {{"actor", kActor}, {"holder", kB}});
+  const size_t load = h.event(sec(4), 2, "snapshot_load",
+                              {{"actor", kActor}, {"holder", kB}, {"version", 1}, {"sha256", "aaa"},
+                               {"loaded_sha256", "aaa"}, {"verified", true}, {"newest", true}});
+  const CheckResult r = check(h);
+  ASSERT_EQ(r.verdict, Verdict::kViolation) << describe(r);
+  EXPECT_EQ(r.violations[0].events, (std::vector<size_t>{newest, load}));
+}
+
 TEST(SnapshotIntegrityTest, FallbackPastARecordedIntegrityFailurePasses) {
   TestHistory h;
   h.snapshot_write(sec(1), 1, kActor, kA, 1, 1, "aaa", true);
