@@ -240,7 +240,7 @@ Result<RunReport> run_scenario(const ScenarioSpec& spec, const RunOptions& optio
   context.liveness_bound_ns = (kOpTimeout + 2s).count();
   // Registers with many indeterminate writes branch widely; a budget that decides them costs
   // seconds only in the rare worst case (measured in docs/PERFORMANCE.md).
-  context.max_search_steps = 20'000'000;
+  context.max_search_steps = 100'000'000;
   auto history = std::make_shared<sim::History>(world.history());
   bool safety = false, liveness = false, unknown = false;
   for (const auto& checker : checkers::all_checkers()) {
