@@ -56,6 +56,7 @@
 #include "scenarios/workload/clients.h"
 #include "scenarios/workload/kinds.h"
 #include "tools/real/bench_actor.h"
+#include "tools/real/process_setup.h"
 #include "tools/real/real_fault_points.h"
 
 namespace orbit::tools {
@@ -87,37 +88,12 @@ struct Flags {
   std::string bench_affinity = "spread";
 };
 
-[[noreturn]] void die(int code, const std::string& message) {
-  std::fprintf(stderr, "orbit-node: %s\n", message.c_str());
-  std::exit(code);
-}
+[[noreturn]] void die(int code, const std::string& message) { tools::die("orbit-node", code, message); }
 
 Duration duration_flag(const std::string& flag, const std::string& text) {
   Result<Duration> d = config::parse_duration(text);
   if (!d) die(2, flag + " " + text + ": " + d.error().message);
   return *d;
-}
-
-real::PeerTable parse_peers(const std::vector<std::string>& specs) {
-  real::PeerTable table;
-  for (const std::string& spec : specs) {
-    const size_t eq = spec.find('=');
-    if (eq == std::string::npos) die(2, "--peer " + spec + ": expected ID=HOST:PORT");
-    uint32_t id = 0;
-    try {
-      size_t used = 0;
-      const unsigned long v = std::stoul(spec.substr(0, eq), &used);
-      if (used != eq || v > UINT32_MAX) throw std::invalid_argument("id");
-      id = static_cast<uint32_t>(v);
-    } catch (...) {
-      die(2, "--peer " + spec + ": the node id must be a non-negative integer");
-    }
-    Result<real::HostPort> hp = real::parse_host_port(spec.substr(eq + 1));
-    if (!hp) die(2, "--peer " + spec + ": " + hp.error().message);
-    if (table.contains(id)) die(2, "--peer " + spec + ": node " + std::to_string(id) + " given twice");
-    table[id] = *hp;
-  }
-  return table;
 }
 
 // True once a TCP connection to `to` succeeds; retries until `limit` has passed.
@@ -138,17 +114,6 @@ bool store_reachable(const real::HostPort& to, Duration limit) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return false;
-}
-
-std::shared_ptr<spdlog::logger> make_logger(uint32_t id, const std::string& level) {
-  auto logger = spdlog::stderr_logger_mt("orbit-node");
-  logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%fZ level=%l node=" + std::to_string(id) + " msg=\"%v\"",
-                      spdlog::pattern_time_type::utc);
-  const spdlog::level::level_enum parsed = spdlog::level::from_str(level);
-  if (parsed == spdlog::level::off && level != "off") die(2, "--log-level " + level + ": expected trace, debug, info, warn, error or off");
-  logger->set_level(parsed);
-  logger->flush_on(spdlog::level::trace);
-  return logger;
 }
 
 // The bench driver's tally (one node).
@@ -266,7 +231,9 @@ int run(int argc, char** argv) {
     return 2;
   }
 
-  auto log = make_logger(f.id, f.log_level);
+  auto made_log = make_logger("orbit-node", "node", f.id, f.log_level);
+  if (!made_log) die(2, made_log.error().message);
+  std::shared_ptr<spdlog::logger> log = *made_log;
   const Duration store_timeout = duration_flag("--store-timeout", f.store_timeout);
   const Duration op_timeout = duration_flag("--op-timeout", f.op_timeout);
   const std::optional<Duration> run_for =
@@ -285,7 +252,9 @@ int run(int argc, char** argv) {
   if (!listen) die(2, "--listen " + f.listen + ": " + listen.error().message);
   Result<real::HostPort> http = real::parse_host_port(f.http);
   if (!http) die(2, "--http " + f.http + ": " + http.error().message);
-  real::PeerTable peers = parse_peers(f.peers);
+  Result<real::PeerTable> parsed_peers = parse_peers(f.peers, f.id);
+  if (!parsed_peers) die(2, parsed_peers.error().message);
+  real::PeerTable peers = *parsed_peers;
   const env::NodeId store_id = node_config->store.store;
   if (store_id == f.id) die(2, "--id " + std::to_string(f.id) + " is the store's id (persistence.remote.store_node)");
   if (!peers.contains(store_id)) {
@@ -320,22 +289,9 @@ int run(int argc, char** argv) {
   }
 
   real::AsioExecutor executor;
-  std::random_device entropy;
-  env::Random random((uint64_t{entropy()} << 32) ^ entropy() ^ f.id);
-  real::TcpTransportOptions transport_options;
-  transport_options.self = f.id;
-  transport_options.listen = *listen;
-  transport_options.peers = peers;
-  transport_options.reconnect_backoff_max = std::chrono::milliseconds(500);
-  auto transport = real::TcpTransport::open(executor, transport_options, random.fork());
+  env::Random random = os_seeded_random(f.id);
+  auto transport = open_transport(executor, f.id, *listen, peers, random, log);
   if (!transport) die(1, "cannot listen on --listen " + f.listen + ": " + transport.error().message);
-  (*transport)->set_log_handler([log](real::TcpTransport::LogLevel level, std::string_view message) {
-    switch (level) {
-      case real::TcpTransport::LogLevel::kInfo: log->debug("{}", message); break;
-      case real::TcpTransport::LogLevel::kWarning: log->info("{}", message); break;
-      case real::TcpTransport::LogLevel::kError: log->error("{}", message); break;
-    }
-  });
   auto disk = real::PosixDisk::open_root(f.data_dir);
   if (!disk) die(2, "--data-dir " + f.data_dir + ": " + disk.error().message);
 

@@ -43,6 +43,7 @@
 #include "runtime/real/posix_disk.h"
 #include "runtime/real/rocksdb_provider.h"
 #include "runtime/real/tcp_transport.h"
+#include "tools/real/process_setup.h"
 #include "tools/store_endpoints.h"
 
 namespace orbit::tools {
@@ -67,43 +68,7 @@ struct Flags {
   std::string sweep_interval = "5s";
 };
 
-[[noreturn]] void die(int code, const std::string& message) {
-  std::fprintf(stderr, "orbit-store: %s\n", message.c_str());
-  std::exit(code);
-}
-
-real::PeerTable parse_peers(const std::vector<std::string>& specs, uint32_t self) {
-  real::PeerTable table;
-  for (const std::string& spec : specs) {
-    const size_t eq = spec.find('=');
-    if (eq == std::string::npos) die(2, "--peer " + spec + ": expected ID=HOST:PORT");
-    const std::string id_text = spec.substr(0, eq);
-    uint64_t id = 0;
-    if (id_text.empty() || id_text.find_first_not_of("0123456789") != std::string::npos || id_text.size() > 9) {
-      die(2, "--peer " + spec + ": the node id must be a non-negative integer");
-    }
-    id = std::stoull(id_text);
-    if (id == self) die(2, "--peer " + spec + ": that is this store's own --id");
-    Result<real::HostPort> hp = real::parse_host_port(spec.substr(eq + 1));
-    if (!hp) die(2, "--peer " + spec + ": " + hp.error().message);
-    if (table.contains(static_cast<env::NodeId>(id))) die(2, "--peer " + spec + ": node " + id_text + " given twice");
-    table[static_cast<env::NodeId>(id)] = *hp;
-  }
-  return table;
-}
-
-std::shared_ptr<spdlog::logger> make_logger(uint32_t id, const std::string& level) {
-  const spdlog::level::level_enum parsed = spdlog::level::from_str(level);
-  if (parsed == spdlog::level::off && level != "off") {
-    die(2, "--log-level " + level + ": expected trace, debug, info, warn, error or off");
-  }
-  auto logger = spdlog::stderr_logger_mt("orbit-store");
-  logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%fZ level=%l node=" + std::to_string(id) + " role=store msg=\"%v\"",
-                      spdlog::pattern_time_type::utc);
-  logger->set_level(parsed);
-  logger->flush_on(spdlog::level::trace);
-  return logger;
-}
+[[noreturn]] void die(int code, const std::string& message) { tools::die("orbit-store", code, message); }
 
 int run(int argc, char** argv) {
   Flags f;
@@ -128,12 +93,16 @@ int run(int argc, char** argv) {
     return 2;
   }
 
-  auto log = make_logger(f.id, f.log_level);
+  auto made_log = make_logger("orbit-store", "store", f.id, f.log_level);
+  if (!made_log) die(2, made_log.error().message);
+  std::shared_ptr<spdlog::logger> log = *made_log;
   Result<real::HostPort> listen = real::parse_host_port(f.listen);
   if (!listen) die(2, "--listen " + f.listen + ": " + listen.error().message);
   Result<real::HostPort> http = real::parse_host_port(f.http);
   if (!http) die(2, "--http " + f.http + ": " + http.error().message);
-  const real::PeerTable peers = parse_peers(f.peers, f.id);
+  Result<real::PeerTable> parsed_peers = parse_peers(f.peers, f.id);
+  if (!parsed_peers) die(2, parsed_peers.error().message);
+  const real::PeerTable peers = *parsed_peers;
   Result<Duration> sweep_interval = config::parse_duration(f.sweep_interval);
   if (!sweep_interval) die(2, "--sweep-interval " + f.sweep_interval + ": " + sweep_interval.error().message);
   if (*sweep_interval < Duration::zero()) die(2, "--sweep-interval " + f.sweep_interval + ": must not be negative");
@@ -160,22 +129,9 @@ int run(int argc, char** argv) {
             store->state().leases().size(), store->state().snapshots().size(),
             persistence::wire::to_string(store->health().state));
 
-  std::random_device entropy;
-  env::Random random((uint64_t{entropy()} << 32) ^ entropy() ^ f.id);
-  real::TcpTransportOptions transport_options;
-  transport_options.self = f.id;
-  transport_options.listen = *listen;
-  transport_options.peers = peers;
-  transport_options.reconnect_backoff_max = std::chrono::milliseconds(500);
-  auto transport = real::TcpTransport::open(executor, transport_options, random.fork());
+  env::Random random = os_seeded_random(f.id);
+  auto transport = open_transport(executor, f.id, *listen, peers, random, log);
   if (!transport) die(1, "cannot listen on --listen " + f.listen + ": " + transport.error().message);
-  (*transport)->set_log_handler([log](real::TcpTransport::LogLevel level, std::string_view message) {
-    switch (level) {
-      case real::TcpTransport::LogLevel::kInfo: log->debug("{}", message); break;
-      case real::TcpTransport::LogLevel::kWarning: log->info("{}", message); break;
-      case real::TcpTransport::LogLevel::kError: log->error("{}", message); break;
-    }
-  });
   // The store keeps no files through env::Disk (RocksDB does its own I/O); the seam still
   // wants one, rooted in the data directory.
   auto disk = real::PosixDisk::open_root(f.data_dir);
