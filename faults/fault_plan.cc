@@ -23,10 +23,6 @@ constexpr int64_t kMaxMs = 1'000'000'000'000;
 // invalid, not beyond-model. Repeated here so that this file needs only the plan types.
 constexpr int64_t kSimMaxDriftPpm = 500000;
 
-constexpr std::string_view kKindNames[] = {
-    "partition", "heal",        "clog",  "unclog",  "network", "network_reset", "clock_offset",
-    "clock_jump", "clock_drift", "crash", "restart", "pause",   "disk",
-};
 constexpr std::string_view kDiskModeNames[] = {
     "lose_unsynced", "torn_write", "bit_flip", "latency", "full", "eio", "read_corruption", "reset",
 };
@@ -545,20 +541,6 @@ OrderedJson event_json(const FaultEvent& e) {
 }  // namespace
 
 // --- Names ---------------------------------------------------------------------------------
-
-std::string_view to_string(FaultKind kind) { return kKindNames[static_cast<size_t>(kind)]; }
-
-std::optional<FaultKind> fault_kind_from_string(std::string_view name) {
-  for (size_t i = 0; i < std::size(kKindNames); ++i) {
-    if (kKindNames[i] == name) return static_cast<FaultKind>(i);
-  }
-  return std::nullopt;
-}
-
-const std::vector<std::string_view>& fault_kind_names() {
-  static const std::vector<std::string_view> names(std::begin(kKindNames), std::end(kKindNames));
-  return names;
-}
 
 std::string_view to_string(DiskMode mode) { return kDiskModeNames[static_cast<size_t>(mode)]; }
 

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,8 @@
 #include "runtime/env/time.h"
 #include "runtime/env/transport.h"
 
+#include "faults/fault_kind.h"
+
 namespace orbit::faults {
 
 using env::NodeId;
@@ -36,26 +39,6 @@ using env::NodeId;
 // The JSON "version" this build reads and writes.
 inline constexpr int kPlanVersion = 1;
 
-enum class FaultKind {
-  kPartition,     // block links between two groups (both ways unless one_way)
-  kHeal,          // unblock every link (clogs stay)
-  kClog,          // hold frames on one directed link
-  kUnclog,        // release them, in order
-  kNetwork,       // a window of link parameters over the base, until the next network event
-  kNetworkReset,  // back to the base link parameters
-  kClockOffset,   // set a node's wall clock to accurate time + offset
-  kClockJump,     // step a node's wall clock by delta
-  kClockDrift,    // set a node's monotonic rate error, in ppm
-  kCrash,         // kill a node's process (unsynced disk data lost)
-  kRestart,       // boot a crashed node again
-  kPause,         // stop a node for a duration, then resume it
-  kDisk,          // change a node's disk behaviour (DiskMode)
-};
-std::string_view to_string(FaultKind kind);
-std::optional<FaultKind> fault_kind_from_string(std::string_view name);
-// Every kind's JSON name, in enum order ("partition", "heal", ...): for `orbit-sim list`
-// and error messages.
-const std::vector<std::string_view>& fault_kind_names();
 
 enum class DiskMode {
   kLoseUnsynced,    // crashes drop every unsynced write whole (tear_last_write_on_crash off)

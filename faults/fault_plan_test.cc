@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -376,6 +377,40 @@ TEST(ClassifyTest, APlanIsInModelIffEveryEventIs) {
   plan.events.push_back(event::disk_full(3ms, 5, 10));
   EXPECT_EQ(classify(plan, limits), Model::kBeyondModel);
   EXPECT_EQ(to_string(Model::kBeyondModel), "beyond_model");
+}
+
+}  // namespace
+}  // namespace orbit::faults
+
+namespace orbit::faults {
+namespace {
+
+// Every fault kind names the history events it records, and nothing else counts as one:
+// these are the kinds reports count as injected faults.
+TEST(HistoryKindsTest, FaultEventsAreExactlyWhatPlanFaultsRecord) {
+  using K = history::EventKind;
+  const std::vector<K> expected = {K::kCrash,       K::kRestart,    K::kPause,        K::kResume,
+                                   K::kPartition,   K::kLinkBlock,  K::kHeal,         K::kClog,
+                                   K::kUnclog,      K::kNetworkConfig, K::kClockOffset, K::kClockJump,
+                                   K::kClockDrift,  K::kDiskConfig, K::kDiskBitFlip,  K::kDiskTornWrite};
+  std::vector<K> fault_events;
+  for (size_t i = 0; i < history::kKindCount; ++i) {
+    if (is_fault_event(static_cast<K>(i))) fault_events.push_back(static_cast<K>(i));
+  }
+  std::vector<K> sorted = expected;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(fault_events, sorted);
+}
+
+TEST(HistoryKindsTest, EveryFaultKindRecordsSomething) {
+  for (std::string_view name : fault_kind_names()) {
+    const FaultKind kind = *fault_kind_from_string(name);
+    EXPECT_FALSE(history_kinds(kind).empty()) << name;
+  }
+  EXPECT_EQ(history_kinds(FaultKind::kPause).size(), 2u);
+  EXPECT_EQ(history_kinds(FaultKind::kNetworkReset)[0], history::EventKind::kNetworkConfig);
+  EXPECT_FALSE(is_fault_event(history::EventKind::kFaultSkipped));
+  EXPECT_FALSE(is_fault_event(history::EventKind::kBoot));
 }
 
 }  // namespace

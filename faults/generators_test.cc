@@ -317,9 +317,11 @@ TEST(GeneratorsTest, GeneratedPlansApplyWithoutSkips) {
       injector.safety_phase_end = o.safety_phase;
       ASSERT_TRUE(schedule_plan(w, generate(p, seed, o), injector).ok());
       w.run_until(o.safety_phase.count());
-      for (const sim::HistoryEvent* skip : w.history().of_kind("fault_skipped")) {
-        EXPECT_EQ(skip->data["kind"], "disk") << p.name << " seed " << seed << ": " << skip->to_json_line();
-        EXPECT_NE(skip->data["reason"].get<std::string>().find("empty"), std::string::npos) << skip->to_json_line();
+      for (size_t i : w.history().indices_of<history::FaultSkipped>()) {
+        const auto& skip = *w.history()[i].get<history::FaultSkipped>();
+        const std::string_view reason = w.history().str(skip.reason);
+        EXPECT_EQ(w.history().str(skip.kind), "disk") << p.name << " seed " << seed << ": " << reason;
+        EXPECT_NE(reason.find("empty"), std::string::npos) << reason;
       }
       for (NodeId node = 0; node < w.node_count(); ++node) {
         EXPECT_EQ(*w.state(node), sim::NodeState::kUp) << p.name << " seed " << seed << " node " << node;

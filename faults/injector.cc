@@ -7,7 +7,6 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 namespace orbit::faults {
 namespace {
@@ -33,8 +32,7 @@ int64_t attributed_node(const FaultEvent& e) {
 }
 
 void record_skip(sim::World& world, size_t index, int64_t node, std::string_view kind, const Error& error) {
-  world.record(node, "fault_skipped",
-               {{"event", index}, {"kind", std::string(kind)}, {"reason", error.message}});
+  world.record(node, history::FaultSkipped{index, world.intern(kind), world.intern(error.message)});
 }
 
 void resume_after_pause(sim::World& world, const std::shared_ptr<InjectorState>& state, size_t index, NodeId node,
@@ -179,7 +177,7 @@ Result<void> schedule_plan(sim::World& world, const FaultPlan& plan, const Injec
 
 Result<void> heal_all(sim::World& world, const InjectorOptions& options) {
   if (auto r = options.validate(); !r) return r;
-  world.record(sim::kWorldNode, "liveness_phase_start", {{"true_ns", world.now_ns()}});
+  world.record(sim::kWorldNode, history::LivenessPhaseStart{world.now_ns()});
   const uint32_t n = world.node_count();
   world.heal();
   for (NodeId from = 0; from < n; ++from) {

@@ -80,9 +80,29 @@ int count(const std::vector<Receipt>& log, NodeId from, NodeId to, int64_t lo_ns
   return n;
 }
 
-const sim::HistoryEvent* first(const sim::World& world, std::string_view kind) {
-  auto events = world.history().of_kind(kind);
+// The events of kind T, in order.
+template <class T>
+std::vector<const history::Event*> all(const sim::World& world) {
+  std::vector<const history::Event*> out;
+  for (size_t i : world.history().indices_of<T>()) out.push_back(&world.history()[i]);
+  return out;
+}
+
+template <class T>
+const history::Event* first(const sim::World& world) {
+  auto events = all<T>(world);
   return events.empty() ? nullptr : events.front();
+}
+
+// A fault_skipped event's payload, and its names as strings.
+struct Skip {
+  uint64_t event;
+  std::string kind;
+  std::string reason;
+};
+Skip skip_of(const sim::World& world, const history::Event* e) {
+  const auto& skip = *e->get<history::FaultSkipped>();
+  return Skip{skip.event, std::string(world.history().str(skip.kind)), std::string(world.history().str(skip.reason))};
 }
 
 FaultPlan plan_of(std::vector<FaultEvent> events) {
@@ -97,10 +117,10 @@ TEST(InjectorTest, PartitionBlocksLinksAtItsTimeAndHealRestoresThem) {
   ASSERT_TRUE(schedule_plan(w, plan_of({event::partition(100ms, {0}, {1, 2}), event::heal(300ms)}), {}).ok());
   w.run_until(500 * kMs);
 
-  ASSERT_NE(first(w, "partition"), nullptr);
-  EXPECT_EQ(first(w, "partition")->time_ns, 100 * kMs);
-  ASSERT_NE(first(w, "heal"), nullptr);
-  EXPECT_EQ(first(w, "heal")->time_ns, 300 * kMs);
+  ASSERT_NE(first<history::Partition>(w), nullptr);
+  EXPECT_EQ(first<history::Partition>(w)->time_ns, 100 * kMs);
+  ASSERT_NE(first<history::Heal>(w), nullptr);
+  EXPECT_EQ(first<history::Heal>(w)->time_ns, 300 * kMs);
 
   EXPECT_GT(count(f->log, 0, 1, 0, 100 * kMs), 0);
   EXPECT_EQ(count(f->log, 0, 1, 100 * kMs, 300 * kMs), 0);
@@ -141,9 +161,9 @@ TEST(InjectorTest, PauseResumesAfterItsDuration) {
   EXPECT_EQ(*w.state(1), sim::NodeState::kPaused);
   w.run_until(2100 * kMs);
   EXPECT_EQ(*w.state(1), sim::NodeState::kUp);
-  ASSERT_NE(first(w, "resume"), nullptr);
-  EXPECT_EQ(first(w, "resume")->time_ns, 2100 * kMs);
-  EXPECT_EQ(first(w, "resume")->node, 1);
+  ASSERT_NE(first<history::Resume>(w), nullptr);
+  EXPECT_EQ(first<history::Resume>(w)->time_ns, 2100 * kMs);
+  EXPECT_EQ(first<history::Resume>(w)->node, 1);
 }
 
 TEST(InjectorTest, CrashThenRestart) {
@@ -155,9 +175,9 @@ TEST(InjectorTest, CrashThenRestart) {
   w.run_until(600 * kMs);
   EXPECT_EQ(*w.state(2), sim::NodeState::kUp);
   int boots = 0;
-  for (const sim::HistoryEvent* e : w.history().of_kind("boot")) boots += e->node == 2 ? 1 : 0;
+  for (const history::Event* e : all<history::Boot>(w)) boots += e->node == 2 ? 1 : 0;
   EXPECT_EQ(boots, 2);
-  EXPECT_EQ(w.history().of_kind("fault_skipped").size(), 0u);
+  EXPECT_EQ(all<history::FaultSkipped>(w).size(), 0u);
 }
 
 TEST(InjectorTest, ImpossibleTransitionsAreRecordedAsSkipped) {
@@ -169,18 +189,18 @@ TEST(InjectorTest, ImpossibleTransitionsAreRecordedAsSkipped) {
                             {})
                   .ok());
   w.run_until(1000 * kMs);
-  const auto skips = w.history().of_kind("fault_skipped");
+  const auto skips = all<history::FaultSkipped>(w);
   ASSERT_EQ(skips.size(), 3u);
   EXPECT_EQ(skips[0]->time_ns, 100 * kMs);
   EXPECT_EQ(skips[0]->node, 1);
-  EXPECT_EQ(skips[0]->data["event"], 0);
-  EXPECT_EQ(skips[0]->data["kind"], "restart");
-  EXPECT_EQ(skips[0]->data["reason"], "restart: node 1 is up, not down");
-  EXPECT_EQ(skips[1]->data["event"], 2);
-  EXPECT_EQ(skips[1]->data["kind"], "crash");
-  EXPECT_EQ(skips[1]->data["reason"], "crash: node 2 is already down");
-  EXPECT_EQ(skips[2]->data["event"], 3);
-  EXPECT_EQ(skips[2]->data["kind"], "pause");
+  EXPECT_EQ(skip_of(w, skips[0]).event, 0u);
+  EXPECT_EQ(skip_of(w, skips[0]).kind, "restart");
+  EXPECT_EQ(skip_of(w, skips[0]).reason, "restart: node 1 is up, not down");
+  EXPECT_EQ(skip_of(w, skips[1]).event, 2u);
+  EXPECT_EQ(skip_of(w, skips[1]).kind, "crash");
+  EXPECT_EQ(skip_of(w, skips[1]).reason, "crash: node 2 is already down");
+  EXPECT_EQ(skip_of(w, skips[2]).event, 3u);
+  EXPECT_EQ(skip_of(w, skips[2]).kind, "pause");
   EXPECT_EQ(*w.state(1), sim::NodeState::kUp);
 }
 
@@ -194,11 +214,11 @@ TEST(InjectorTest, AnOldPauseNeverEndsANewerOne) {
                   .ok());
   w.run_until(2000 * kMs);
   EXPECT_EQ(*w.state(1), sim::NodeState::kPaused);  // the first pause's resume (1.1s) did not end it
-  const auto skips = w.history().of_kind("fault_skipped");
+  const auto skips = all<history::FaultSkipped>(w);
   ASSERT_EQ(skips.size(), 1u);
   EXPECT_EQ(skips[0]->time_ns, 1100 * kMs);
-  EXPECT_EQ(skips[0]->data["kind"], "resume");
-  EXPECT_EQ(skips[0]->data["event"], 0);
+  EXPECT_EQ(skip_of(w, skips[0]).kind, "resume");
+  EXPECT_EQ(skip_of(w, skips[0]).event, 0u);
   w.run_until(5400 * kMs);
   EXPECT_EQ(*w.state(1), sim::NodeState::kUp);
 }
@@ -258,11 +278,11 @@ TEST(InjectorTest, BitFlipOnAnEmptyDiskIsSkipped) {
   sim::World& w = *f->world;
   ASSERT_TRUE(schedule_plan(w, plan_of({event::disk_mode(10ms, 1, DiskMode::kBitFlip)}), {}).ok());
   w.run_until(20 * kMs);
-  const auto skips = w.history().of_kind("fault_skipped");
+  const auto skips = all<history::FaultSkipped>(w);
   ASSERT_EQ(skips.size(), 1u);
   EXPECT_EQ(skips[0]->node, 1);
-  EXPECT_EQ(skips[0]->data["kind"], "disk");
-  EXPECT_EQ(skips[0]->data["reason"], "flip_random_bit_at_rest: no non-empty file");
+  EXPECT_EQ(skip_of(w, skips[0]).kind, "disk");
+  EXPECT_EQ(skip_of(w, skips[0]).reason, "flip_random_bit_at_rest: no non-empty file");
 }
 
 TEST(InjectorTest, ClockFaults) {
@@ -279,7 +299,7 @@ TEST(InjectorTest, ClockFaults) {
   const Duration wall1 = (*w.clock(1))->wall_now().time_since_epoch();
   // Node 0 is an hour ahead; node 1 ten seconds behind (plus its drift since 10ms).
   EXPECT_NEAR(static_cast<double>((wall0 - wall1).count()), static_cast<double>(Duration(1h + 10s).count()), 1e6);
-  EXPECT_EQ(w.history().of_kind("clock_jump").size(), 1u);
+  EXPECT_EQ(all<history::ClockJump>(w).size(), 1u);
 }
 
 TEST(InjectorTest, RejectsInvalidPlansAndSchedulesNothing) {
@@ -330,8 +350,8 @@ TEST(InjectorTest, APauseReachingTheLivenessPhaseIsLeftToHealAll) {
   ASSERT_TRUE(heal_all(w, options).ok());
   EXPECT_EQ(*w.state(1), sim::NodeState::kUp);
   w.run_until(20'000 * kMs);
-  EXPECT_EQ(w.history().of_kind("fault_skipped").size(), 0u);  // no stray resume at 10.5s
-  EXPECT_EQ(w.history().of_kind("resume").size(), 1u);
+  EXPECT_EQ(all<history::FaultSkipped>(w).size(), 0u);  // no stray resume at 10.5s
+  EXPECT_EQ(all<history::Resume>(w).size(), 1u);
 }
 
 TEST(InjectorTest, HealAllRestoresEverything) {
@@ -352,10 +372,10 @@ TEST(InjectorTest, HealAllRestoresEverything) {
   ASSERT_EQ(*w.state(2), sim::NodeState::kDown);
 
   ASSERT_TRUE(heal_all(w, options).ok());
-  const sim::HistoryEvent* start = first(w, "liveness_phase_start");
+  const history::Event* start = first<history::LivenessPhaseStart>(w);
   ASSERT_NE(start, nullptr);
   EXPECT_EQ(start->time_ns, 100 * kMs);
-  EXPECT_EQ(start->data["true_ns"], 100 * kMs);
+  EXPECT_EQ(start->get<history::LivenessPhaseStart>()->true_ns, 100 * kMs);
   for (NodeId n = 0; n < 4; ++n) {
     EXPECT_EQ(*w.state(n), sim::NodeState::kUp) << n;
     EXPECT_EQ((*w.clock(n))->drift_ppm(), 0) << n;
@@ -397,12 +417,12 @@ TEST(InjectorTest, SameSeedAndPlanGiveTheSameTraceHash) {
     f->world->run_until(gen.safety_phase.count());
     EXPECT_TRUE(heal_all(*f->world, options).ok());
     f->world->run_for(1s);
-    return std::make_pair(f->world->trace_hash(), f->world->history().to_jsonl());
+    return std::make_pair(f->world->trace_hash(), f->world->history());
   };
   const auto first_run = run(11);
   const auto second_run = run(11);
   EXPECT_EQ(first_run.first, second_run.first);
-  EXPECT_EQ(first_run.second, second_run.second);
+  EXPECT_TRUE(history::same_history(first_run.second, second_run.second));
   EXPECT_NE(run(12).first, first_run.first);
 }
 

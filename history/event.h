@@ -325,10 +325,15 @@ struct LivenessPhaseStart {
   int64_t true_ns = 0;
   static constexpr auto fields() { return std::tuple{field("true_ns", &LivenessPhaseStart::true_ns)}; }
 };
+// Liveness is judged from true_ns on: every client op invoked from then must complete
+// "ok" within `bound`. It makes a history self-describing for the judge.
 struct LivenessWindowStart {
   ORBIT_HISTORY_KIND(LivenessWindowStart, "liveness_window_start");
   int64_t true_ns = 0;
-  static constexpr auto fields() { return std::tuple{field("true_ns", &LivenessWindowStart::true_ns)}; }
+  Duration bound{};
+  static constexpr auto fields() {
+    return std::tuple{field("true_ns", &LivenessWindowStart::true_ns), field("bound_ns", &LivenessWindowStart::bound)};
+  }
 };
 struct NodeStart {
   ORBIT_HISTORY_KIND(NodeStart, "node_start");

@@ -79,14 +79,16 @@ TEST(ScenarioProperties, SnapshotCorruptionDetectsEveryBeyondModelCorruption) {
     auto report = run_case(spec, c);
     RC_ASSERT(report.ok());
     int failures = 0;
-    for (const auto& e : report->history->events()) {
-      if (e.kind == "snapshot_load") {
-        RC_ASSERT(e.data.value("loaded_sha256", std::string()) == e.data.value("sha256", std::string("?")));
-        RC_ASSERT(e.data.value("verified", false));
+    const history::History& h = *report->history;
+    for (const auto& e : h.events()) {
+      if (const auto* load = e.get<history::SnapshotLoad>()) {
+        RC_ASSERT(load->loaded_sha256 == load->sha256);
+        RC_ASSERT(load->verified);
       }
-      if (e.kind == "snapshot_integrity_failure") {
+      if (const auto* failure = e.get<history::SnapshotIntegrityFailure>()) {
         ++failures;
-        if (e.data.contains("actual_sha256")) RC_ASSERT(e.data["actual_sha256"] != e.data["expected_sha256"]);
+        // A digest mismatch, unless the bytes did not decode at all (error set).
+        if (h.str(failure->error).empty()) RC_ASSERT(failure->actual_sha256 != failure->expected_sha256);
       }
     }
     RC_TAG(failures > 0 ? "corruption detected" : "no corruption reached a load");

@@ -102,7 +102,7 @@ printf 'garbage' >"$tmp/garbage.report.json"
 expect_usage_error "timeline: garbage" "not a JSON object" timeline "$tmp/garbage.report.json"
 expect_usage_error "export: unknown format" "format" export "$fencing" --format xml
 expect_usage_error "export: edn of counters" "no register operations" export "$corrupt" --format edn
-printf '{"t":1,"node":0,"kind":"x","data":{}}\nnot json\n' >"${fencing%.report.json}.history.jsonl"
+printf '{"t":1,"node":0,"kind":"heal","data":{}}\nnot json\n' >"${fencing%.report.json}.history.jsonl"
 expect_usage_error "timeline: broken history" "line 2" timeline "$fencing"
 
 # --- a campaign over a failing seed and the next: summary.json and the table.

@@ -16,15 +16,16 @@
 #include <string_view>
 
 #include "runtime/env/result.h"
-#include "sim/history.h"
+#include "history/history.h"
 
 namespace orbit::reports {
 
-std::string history_jsonl(const sim::History& history);
+// The history's JSON Lines form (reports/history_jsonl.h: render_jsonl).
+std::string history_jsonl(const history::History& history);
 
 // `actor`: only this register ("register/r0"); empty: every register, each map with an
 // extra :key naming it (Knossos checks one register at a time: pass --actor for it).
 // Errors when the history has no register operation (of that actor) or a malformed one.
-Result<std::string> register_history_edn(const sim::History& history, std::string_view actor);
+Result<std::string> register_history_edn(const history::History& history, std::string_view actor);
 
 }  // namespace orbit::reports

@@ -5,6 +5,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "history/canonical.h"
+#include "reports/history_jsonl.h"
+
 namespace orbit::reports {
 namespace {
 
@@ -52,6 +55,11 @@ Result<void> write_text(const fs::path& path, const std::string& text) {
 
 }  // namespace
 
+std::string trace_hash_version_mismatch(int report_version) {
+  return "report trace-hash version " + std::to_string(report_version) + ", this binary " +
+         std::to_string(history::kCanonicalVersion) + ": re-run the seed instead of replaying";
+}
+
 std::string repro_command(const scenarios::RunReport& report, const std::string& plan_path) {
   std::string cmd = "tools/orbit-sim run --scenario " + report.scenario + " --seed " + std::to_string(report.seed) +
                     " --nodes " + std::to_string(report.members);
@@ -64,7 +72,7 @@ std::string repro_command(const scenarios::RunReport& report, const std::string&
 json to_json(const scenarios::RunReport& report, int64_t wall_ns, const std::string& repro, const ReportFiles& files) {
   json checks = json::array();
   json violations = json::array();
-  static const std::vector<sim::HistoryEvent> kNoEvents;
+  static const std::vector<history::Event> kNoEvents;
   const auto& events = report.history ? report.history->events() : kNoEvents;
   for (const auto& check : report.checks) {
     checks.push_back(json{{"checker", check.checker},
@@ -75,7 +83,7 @@ json to_json(const scenarios::RunReport& report, int64_t wall_ns, const std::str
       json involved = json::array();
       for (size_t index : v.events) {
         if (index < events.size()) {
-          json e = json::parse(events[index].to_json_line());
+          json e = json::parse(render_event(*report.history, events[index]));
           e["index"] = index;
           involved.push_back(std::move(e));
         }
@@ -128,6 +136,7 @@ json to_json(const scenarios::RunReport& report, int64_t wall_ns, const std::str
                           {"faults_injected", faults}}},
          {"fault_points", points},
          {"trace_hash", hex64(report.trace_hash)},
+         {"trace_hash_version", history::kCanonicalVersion},
          {"sim_time_ns", report.sim_time_ns},
          {"liveness_start_ns", report.liveness_start_ns},
          {"wall_time_ns", wall_ns},
@@ -148,7 +157,7 @@ Result<std::string> write_run_report(const scenarios::RunReport& report, int64_t
   if (auto r = write_text(base / files.plan, faults::to_json(report.plan)); !r) return r.error();
   if (report.history) {
     files.history = stem + ".history.jsonl";
-    if (auto r = write_text(base / files.history, report.history->to_jsonl()); !r) return r.error();
+    if (auto r = write_text(base / files.history, render_jsonl(*report.history)); !r) return r.error();
   }
   const std::string report_path = (base / (stem + ".report.json")).string();
   const json j = to_json(report, wall_ns, "tools/orbit-sim replay " + report_path, files);
@@ -194,6 +203,12 @@ Result<ReplayInput> parse_report(std::string_view text) {
     return Error{ErrorCode::kInvalidArgument, "report: trace_hash \"" + hash + "\" is not a 64-bit hex number"};
   }
   in.trace_hash = std::stoull(hash, nullptr, 16);
+  if (j.contains("trace_hash_version")) {
+    if (!j["trace_hash_version"].is_number_integer()) {
+      return Error{ErrorCode::kInvalidArgument, "report: field \"trace_hash_version\" is not an integer"};
+    }
+    in.trace_hash_version = j["trace_hash_version"].get<int>();
+  }
   in.outcome = j.contains("outcome") && j["outcome"].is_string() ? j["outcome"].get<std::string>() : std::string();
   return in;
 }
@@ -225,7 +240,7 @@ Result<LoadedReport> load_report_with_history(const std::string& report_path) {
     if (hin) {
       std::stringstream lines;
       lines << hin.rdbuf();
-      auto history = sim::History::from_jsonl(lines.str());
+      auto history = parse_jsonl(lines.str());
       if (!history) return Error{ErrorCode::kInvalidArgument, file.string() + ": " + history.error().message};
       out.history = std::move(*history);
       out.history_source = file.string();
@@ -237,7 +252,12 @@ Result<LoadedReport> load_report_with_history(const std::string& report_path) {
     return Error{ErrorCode::kInvalidArgument, report_path + ": the history file " + file.string() +
                                                   " is missing, and a real-mode run cannot be simulated again"};
   }
-  // No history file: the run is a function of (scenario, seed, plan), so simulate it again.
+  // No history file: the run is a function of (scenario, seed, plan), so simulate it again
+  // (its trace hash only compares under the same canonical encoding).
+  if (replay->trace_hash_version != history::kCanonicalVersion) {
+    return Error{ErrorCode::kInvalidArgument, report_path + ": its history file is missing, and " +
+                                                  trace_hash_version_mismatch(replay->trace_hash_version)};
+  }
   const auto* spec = scenarios::find_scenario(replay->scenario);
   if (spec == nullptr) return Error{ErrorCode::kInvalidArgument, report_path + ": unknown scenario '" + replay->scenario + "'"};
   scenarios::RunOptions options;

@@ -9,7 +9,7 @@
 
 #include "runtime/env/result.h"
 #include "scenarios/scenario.h"
-#include "sim/history.h"
+#include "history/history.h"
 
 namespace orbit::reports {
 
@@ -17,6 +17,9 @@ namespace orbit::reports {
 // "run_command" fields. parse_report still reads version 1 (same replay fields).
 inline constexpr int kReportSchemaVersion = 2;
 inline constexpr int kOldestReadableSchemaVersion = 1;
+
+// "report trace-hash version V, this binary W: re-run the seed instead of replaying".
+std::string trace_hash_version_mismatch(int report_version);
 
 // The `run` command that repeats the run (seed, nodes, duration and the plan file).
 std::string repro_command(const scenarios::RunReport& report, const std::string& plan_path);
@@ -44,6 +47,9 @@ struct ReplayInput {
   int64_t safety_phase_ns = 0;
   faults::FaultPlan plan;
   uint64_t trace_hash = 0;
+  // The canonical encoding the trace hash was computed over (history::kCanonicalVersion);
+  // 1 when the report does not say (reports before the typed history hashed JSON text).
+  int trace_hash_version = 1;
   std::string outcome;
 };
 Result<ReplayInput> parse_report(std::string_view json_text);
@@ -53,7 +59,7 @@ Result<ReplayInput> parse_report(std::string_view json_text);
 // accepted only if its trace hash matches (a run is a function of scenario, seed and plan).
 struct LoadedReport {
   nlohmann::json report;
-  sim::History history;
+  history::History history;
   std::string history_source;  // the file read, or "re-simulated"
 };
 Result<LoadedReport> load_report_with_history(const std::string& report_path);

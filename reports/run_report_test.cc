@@ -6,15 +6,18 @@
 #include <filesystem>
 #include <fstream>
 
+#include "history/canonical.h"
+#include "reports/history_jsonl.h"
+
 namespace orbit::reports {
 namespace {
 
 using nlohmann::json;
 
 scenarios::RunReport failing_report() {
-  auto history = std::make_shared<sim::History>();
-  history->record(10, 1, "lease_acquired", json{{"actor", "register/r0"}, {"holder", "n1.b1.a1"}, {"valid_for_ns", 100}, {"version", 1}});
-  history->record(20, 2, "lease_acquired", json{{"actor", "register/r0"}, {"holder", "n2.b1.a1"}, {"valid_for_ns", 100}, {"version", 2}});
+  auto history = std::make_shared<history::History>();
+  history->append(10, 1, history::LeaseAcquired{history->intern("register/r0"), history->intern("n1.b1.a1"), 1, Duration(100)});
+  history->append(20, 2, history::LeaseAcquired{history->intern("register/r0"), history->intern("n2.b1.a1"), 2, Duration(100)});
   scenarios::RunReport r;
   r.scenario = "register";
   r.seed = 7;
@@ -61,12 +64,23 @@ TEST(RunReportTest, ViolationsCarryTheirEventsHoldersAndTheDecidingOne) {
   EXPECT_EQ(j["repro"], "tools/orbit-sim replay x.report.json");
   EXPECT_EQ(j["run_command"], "tools/orbit-sim run --scenario register --seed 7 --nodes 5 --duration 30000ms --plan x.plan.json");
   EXPECT_EQ(j["trace_hash"], "abcdef0123456789");
+  EXPECT_EQ(j["trace_hash_version"], history::kCanonicalVersion);
+  EXPECT_EQ(v["events"][1]["data"]["holder"], "n2.b1.a1");
+  EXPECT_EQ(v["events"][1]["data"]["valid_for_ns"], 100);
 
   auto back = parse_report(j.dump());
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->seed, 7u);
   EXPECT_EQ(back->trace_hash, 0xabcdef0123456789u);
   EXPECT_EQ(back->outcome, "safety_violation");
+  EXPECT_EQ(back->trace_hash_version, history::kCanonicalVersion);
+  json old = j;
+  old.erase("trace_hash_version");
+  auto v1 = parse_report(old.dump());
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(v1->trace_hash_version, 1);
+  EXPECT_EQ(trace_hash_version_mismatch(1),
+            "report trace-hash version 1, this binary 2: re-run the seed instead of replaying");
 }
 
 TEST(RunReportTest, ReadsSchemaOneAndRejectsUnknownVersionsClearly) {
@@ -98,7 +112,7 @@ TEST(RunReportTest, LoadsTheHistoryTheReportNames) {
   ASSERT_TRUE(written.ok()) << written.error().message;
   auto loaded = load_report_with_history(*written);
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
-  EXPECT_EQ(loaded->history.events(), r.history->events());
+  EXPECT_TRUE(history::same_history(loaded->history, *r.history));
   EXPECT_NE(loaded->history_source.find("register-seed7.history.jsonl"), std::string::npos) << loaded->history_source;
   EXPECT_EQ(loaded->report["violations"][1]["holders"][1]["holder"], "n2.b1.a1");
 }
@@ -115,7 +129,7 @@ TEST(RunReportTest, RealModeHistoryByNameAndNoResimulation) {
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("real-mode run cannot be simulated again"), std::string::npos)
       << missing.error().message;
-  std::ofstream(dir + "/history.jsonl") << failing_report().history->to_jsonl();
+  std::ofstream(dir + "/history.jsonl") << render_jsonl(*failing_report().history);
   auto loaded = load_report_with_history(dir + "/report.json");
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   EXPECT_EQ(loaded->history.size(), 2u);

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 
 namespace orbit::reports {
 namespace {
@@ -36,20 +38,31 @@ class Interner {
   std::vector<std::string> names_;
 };
 
-std::string str(const json& d, const char* key) {
-  auto it = d.find(key);
-  return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-int64_t num(const json& d, const char* key, int64_t fallback = 0) {
-  auto it = d.find(key);
-  return it != d.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
+std::string nodes_label(const history::IntList& ids) {
+  std::string out;
+  for (int64_t id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out;
 }
 
-std::string nodes_label(const json& ids) {
+// The value of the Sym field `name` of a payload ("" when it has none).
+std::string sym_field(const history::History& h, const history::Payload& payload, std::string_view name) {
   std::string out;
-  if (!ids.is_array()) return out;
-  for (const auto& id : ids) out += (out.empty() ? "" : ",") + id.dump();
+  std::visit(
+      [&](const auto& p) {
+        history::for_each_field(p, [&](std::string_view n, const auto& v) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, history::Sym>) {
+            if (n == name) out = std::string(h.str(v));
+          }
+        });
+      },
+      payload);
   return out;
+}
+bool has_field(const history::Payload& payload, std::string_view name) {
+  bool found = false;
+  std::visit([&](const auto& p) { history::for_each_field(p, [&](std::string_view n, const auto&) { found = found || n == name; }); },
+             payload);
+  return found;
 }
 
 std::string ms_label(int64_t ns) {
@@ -75,7 +88,7 @@ struct Message {
 
 }  // namespace
 
-json timeline_data(const json& report, const sim::History& history, const TimelineOptions& options) {
+json timeline_data(const json& report, const history::History& history, const TimelineOptions& options) {
   const auto& events = history.events();
   const int64_t members = report.contains("config") ? report["config"].value("members", int64_t{0}) : 0;
   const int64_t store = members;  // the storage node follows the members
@@ -97,7 +110,8 @@ json timeline_data(const json& report, const sim::History& history, const Timeli
   size_t marks_dropped = 0;
   std::vector<Message> messages;
   std::map<int64_t, size_t> open_calls;  // op id -> message
-  std::map<std::tuple<std::string, std::string, int64_t, std::string>, std::pair<int64_t, size_t>> write_begins;
+  std::map<std::tuple<history::Sym, history::Sym, int64_t, history::Sha256>, std::pair<int64_t, size_t>> write_begins;
+  const auto name = [&](history::Sym s) { return std::string(history.str(s)); };
 
   // Open fault regions: key -> index into `faults`.
   std::map<std::string, size_t> open_faults;
@@ -174,21 +188,23 @@ json timeline_data(const json& report, const sim::History& history, const Timeli
   };
 
   for (size_t i = 0; i < events.size(); ++i) {
-    const sim::HistoryEvent& e = events[i];
-    const json& d = e.data;
-    const std::string& k = e.kind;
+    const history::Event& e = events[i];
+    const std::string k(history::kind_name(e.kind()));
     const int64_t t = e.time_ns;
-    if (k == "lease_acquired" || k == "lease_renewed") {
-      const int64_t actor = actors(str(d, "actor")), holder = holders(str(d, "holder"));
-      const int64_t valid = num(d, "valid_for_ns");
+    const auto* acquired = e.get<history::LeaseAcquired>();
+    const auto* renewed = e.get<history::LeaseRenewed>();
+    if (acquired || renewed) {
+      const history::Sym actor_sym = acquired ? acquired->actor : renewed->actor;
+      const int64_t actor = actors(name(actor_sym)), holder = holders(name(acquired ? acquired->holder : renewed->holder));
+      const int64_t valid = (acquired ? acquired->valid_for : renewed->valid_for).count();
       const int64_t ppm = drift_ppm[e.node];
       const __int128 true_valid = (static_cast<__int128>(valid) * kPpmScale + (kPpmScale + ppm) - 1) / (kPpmScale + ppm);
-      const int64_t version = num(d, "version", -1);
+      const int64_t version = acquired ? acquired->version : renewed->version;
       Belief b{actor, holder, e.node, version, t, t + static_cast<int64_t>(true_valid), static_cast<int64_t>(i), "", true};
       open_beliefs[{actor, holder}].push_back(beliefs.size());
       open_beliefs_by_node[e.node].push_back(beliefs.size());
       beliefs.push_back(b);
-      if (k == "lease_acquired") {
+      if (acquired) {
         // The store's view, derived: version v is current from its grant until a newer one.
         auto cur = store_current.find(actor);
         if (cur == store_current.end() || version > cur->second.second) {
@@ -199,42 +215,46 @@ json timeline_data(const json& report, const sim::History& history, const Timeli
           store_view.push_back(json::array({actor, version, holder, t, t_end, i}));
         }
       }
-    } else if (k == "lease_lost" || k == "deactivation" || k == "lease_released") {
-      const int64_t actor = actors(str(d, "actor")), holder = holders(str(d, "holder"));
+    } else if (const auto* lost = e.get<history::LeaseLost>()) {
+      const int64_t actor = actors(name(lost->actor)), holder = holders(name(lost->holder));
       cut_beliefs(open_beliefs[{actor, holder}], t, k);
-      if (k == "lease_released" && d.value("ok", false)) {
+      mark(t, e.node, k, "lease lost by " + name(lost->holder) + " (now held by " + name(lost->now_held_by) + ")", i);
+    } else if (const auto* released = e.get<history::LeaseReleased>()) {
+      const int64_t actor = actors(name(released->actor)), holder = holders(name(released->holder));
+      cut_beliefs(open_beliefs[{actor, holder}], t, k);
+      if (released->ok) {
         auto cur = store_current.find(actor);
-        if (cur != store_current.end() && cur->second.second == num(d, "version", -2)) {
+        if (cur != store_current.end() && cur->second.second == released->version) {
           store_view[cur->second.first][4] = t;
           store_current.erase(cur);
         }
       }
-      if (k == "lease_lost") mark(t, e.node, k, "lease lost by " + str(d, "holder") + " (now held by " + str(d, "now_held_by") + ")", i);
-      if (k == "deactivation") {
-        if (auto it = open_span.find({actor, holder}); it != open_span.end()) {
-          end_span(it->second, t, i, str(d, "reason"));
-          open_span.erase(it);
-        }
+    } else if (const auto* deact = e.get<history::Deactivation>()) {
+      const int64_t actor = actors(name(deact->actor)), holder = holders(name(deact->holder));
+      cut_beliefs(open_beliefs[{actor, holder}], t, k);
+      if (auto it = open_span.find({actor, holder}); it != open_span.end()) {
+        end_span(it->second, t, i, name(deact->reason));
+        open_span.erase(it);
       }
-    } else if (k == "activation") {
-      const int64_t actor = actors(str(d, "actor")), holder = holders(str(d, "holder"));
+    } else if (const auto* act = e.get<history::Activation>()) {
+      const int64_t actor = actors(name(act->actor)), holder = holders(name(act->holder));
       if (auto it = open_span.find({actor, holder}); it != open_span.end()) end_span(it->second, t, i, "reactivated");
       open_span[{actor, holder}] = spans.size();
-      spans.push_back(Span{actor, holder, e.node, num(d, "token", -1), t, t_end, static_cast<int64_t>(i), -1, ""});
+      spans.push_back(Span{actor, holder, e.node, act->token, t, t_end, static_cast<int64_t>(i), -1, ""});
       live_activations[actor].emplace_back(holder, e.node);
-    } else if (k == "clock_drift") {
-      drift_ppm[e.node] = num(d, "ppm");
-      clocks[e.node].ppm = num(d, "ppm");
-      clock_changed(e.node, t, i, "drift " + std::to_string(num(d, "ppm")) + " ppm");
-    } else if (k == "clock_jump") {
-      clocks[e.node].offset += num(d, "delta_ns");
-      mark(t, e.node, k, "clock jump " + ms_label(num(d, "delta_ns")), i);
-      clock_changed(e.node, t, i, "jump " + ms_label(num(d, "delta_ns")));
-    } else if (k == "clock_offset") {
-      clocks[e.node].offset = num(d, "offset_ns");
-      if (num(d, "step_ns") != 0) mark(t, e.node, "clock_jump", "clock step " + ms_label(num(d, "step_ns")), i);
-      clock_changed(e.node, t, i, "offset " + ms_label(num(d, "offset_ns")));
-    } else if (k == "crash") {
+    } else if (const auto* drift = e.get<history::ClockDrift>()) {
+      drift_ppm[e.node] = drift->ppm;
+      clocks[e.node].ppm = drift->ppm;
+      clock_changed(e.node, t, i, "drift " + std::to_string(drift->ppm) + " ppm");
+    } else if (const auto* jump = e.get<history::ClockJump>()) {
+      clocks[e.node].offset += jump->delta.count();
+      mark(t, e.node, k, "clock jump " + ms_label(jump->delta.count()), i);
+      clock_changed(e.node, t, i, "jump " + ms_label(jump->delta.count()));
+    } else if (const auto* offset = e.get<history::ClockOffset>()) {
+      clocks[e.node].offset = offset->offset.count();
+      if (offset->step.count() != 0) mark(t, e.node, "clock_jump", "clock step " + ms_label(offset->step.count()), i);
+      clock_changed(e.node, t, i, "offset " + ms_label(offset->offset.count()));
+    } else if (e.is<history::Crash>()) {
       cut_beliefs(open_beliefs_by_node[e.node], t, "crash");
       for (auto it = open_span.begin(); it != open_span.end();) {
         if (spans[it->second].node == e.node) {
@@ -245,87 +265,87 @@ json timeline_data(const json& report, const sim::History& history, const Timeli
         }
       }
       open_fault("crash/" + std::to_string(e.node), "crash", json::array({e.node}), t, "node " + std::to_string(e.node) + " crashed", i);
-    } else if (k == "restart") {
+    } else if (e.is<history::Restart>()) {
       close_fault("crash/" + std::to_string(e.node), t);
       mark(t, e.node, k, "restart", i);
-    } else if (k == "pause") {
+    } else if (e.is<history::Pause>()) {
       open_fault("pause/" + std::to_string(e.node), "pause", json::array({e.node}), t, "node " + std::to_string(e.node) + " paused", i);
-    } else if (k == "resume") {
+    } else if (e.is<history::Resume>()) {
       close_fault("pause/" + std::to_string(e.node), t);
-    } else if (k == "partition") {
+    } else if (const auto* part = e.get<history::Partition>()) {
       json nodes = json::array();
-      for (const char* side : {"a", "b"}) {
-        if (d.contains(side) && d[side].is_array()) {
-          for (const auto& n : d[side]) nodes.push_back(n);
-        }
-      }
-      const bool one_way = d.value("one_way", false);
+      for (int64_t n : part->a) nodes.push_back(n);
+      for (int64_t n : part->b) nodes.push_back(n);
+      const bool one_way = part->one_way;
       open_fault("partition/" + std::to_string(i), "partition", nodes, t,
-                 "partition {" + nodes_label(d.value("a", json())) + (one_way ? "} -> {" : "} | {") + nodes_label(d.value("b", json())) +
-                     "}" + (one_way ? " (one way)" : ""),
+                 "partition {" + nodes_label(part->a) + (one_way ? "} -> {" : "} | {") + nodes_label(part->b) + "}" +
+                     (one_way ? " (one way)" : ""),
                  i);
-    } else if (k == "link_block") {
-      const int64_t from = num(d, "from"), to = num(d, "to");
+    } else if (const auto* block = e.get<history::LinkBlock>()) {
+      const int64_t from = block->from, to = block->to;
       open_fault("link/" + std::to_string(from) + ">" + std::to_string(to), "partition", json::array({from, to}), t,
                  "link " + std::to_string(from) + " -> " + std::to_string(to) + " blocked", i);
-    } else if (k == "link_unblock") {
-      close_fault("link/" + std::to_string(num(d, "from")) + ">" + std::to_string(num(d, "to")), t);
-    } else if (k == "clog") {
-      const int64_t from = num(d, "from"), to = num(d, "to");
+    } else if (const auto* unblock = e.get<history::LinkUnblock>()) {
+      close_fault("link/" + std::to_string(unblock->from) + ">" + std::to_string(unblock->to), t);
+    } else if (const auto* clog = e.get<history::Clog>()) {
+      const int64_t from = clog->from, to = clog->to;
       open_fault("clog/" + std::to_string(from) + ">" + std::to_string(to), "clog", json::array({from, to}), t,
                  "link " + std::to_string(from) + " -> " + std::to_string(to) + " clogged", i);
-    } else if (k == "unclog") {
-      close_fault("clog/" + std::to_string(num(d, "from")) + ">" + std::to_string(num(d, "to")), t);
-    } else if (k == "heal") {
+    } else if (const auto* unclog = e.get<history::Unclog>()) {
+      close_fault("clog/" + std::to_string(unclog->from) + ">" + std::to_string(unclog->to), t);
+    } else if (e.is<history::Heal>()) {
       close_faults_with_prefix("partition/", t);
       close_faults_with_prefix("link/", t);
       close_faults_with_prefix("clog/", t);
-    } else if (k == "op_invoke") {
-      const int64_t actor = actors(str(d, "actor"));
+    } else if (const auto* invoke = e.get<history::OpInvoke>()) {
+      const int64_t actor = actors(name(invoke->actor));
       const auto& live = live_activations[actor];
       const int64_t to = live.empty() ? -1 : live.back().second;
-      open_calls[num(d, "op", -1)] = messages.size();
+      open_calls[invoke->op] = messages.size();
       messages.push_back(Message{t, t, e.node, to, kCallOpen, static_cast<int64_t>(i), -1});
-    } else if (k == "op_complete") {
-      auto it = open_calls.find(num(d, "op", -1));
+    } else if (const auto* complete = e.get<history::OpComplete>()) {
+      auto it = open_calls.find(complete->op);
       if (it != open_calls.end()) {
         Message& m = messages[it->second];
         m.t1 = t;
         m.ev1 = static_cast<int64_t>(i);
-        const std::string type = str(d, "type");
-        m.code = type == "ok" ? kCallOk : type == "fail" ? kCallFail : kCallInfo;
+        m.code = complete->type == history::OpType::kOk     ? kCallOk
+                 : complete->type == history::OpType::kFail ? kCallFail
+                                                            : kCallInfo;
         if (m.to < 0) {
-          const auto& live = live_activations[actors(str(d, "actor"))];
+          const auto& live = live_activations[actors(name(complete->actor))];
           if (!live.empty()) m.to = live.back().second;
         }
         open_calls.erase(it);
       }
-    } else if (k == "snapshot_write_begin") {
-      write_begins[{str(d, "actor"), str(d, "holder"), num(d, "version"), str(d, "sha256")}] = {t, i};
-    } else if (k == "snapshot_write") {
-      const auto key = std::make_tuple(str(d, "actor"), str(d, "holder"), num(d, "version"), str(d, "sha256"));
+    } else if (const auto* begin = e.get<history::SnapshotWriteBegin>()) {
+      write_begins[{begin->actor, begin->holder, begin->version, begin->sha256}] = {t, i};
+    } else if (const auto* write = e.get<history::SnapshotWrite>()) {
+      const auto key = std::make_tuple(write->actor, write->holder, write->version, write->sha256);
       int64_t t0 = t, ev0 = static_cast<int64_t>(i);
       if (auto it = write_begins.find(key); it != write_begins.end()) {
         t0 = it->second.first;
         ev0 = static_cast<int64_t>(it->second.second);
         write_begins.erase(it);
       }
-      const bool ok = d.value("ok", false);
+      const bool ok = write->ok;
       messages.push_back(Message{t0, t, e.node, store, ok ? kWriteOk : kWriteRefused, ev0, static_cast<int64_t>(i)});
-      if (!ok && str(d, "error") == "rejected") refused.push_back(json::array({actors(str(d, "actor")), t, e.node, i}));
-    } else if (k == "liveness_phase_start") {
+      if (!ok && write->error == history::StoreError::kRejected) {
+        refused.push_back(json::array({actors(name(write->actor)), t, e.node, i}));
+      }
+    } else if (e.is<history::LivenessPhaseStart>()) {
       mark(t, e.node, k, "liveness phase starts: faults healed", i);
     } else if (k == "duplicate_detected" || k == "snapshot_integrity_failure" || k == "activation_failed" ||
                k == "state_uncertain" || k == "fault_point" || k == "fault_skipped" || k == "disk_crash" ||
                k == "disk_torn_write" || k == "disk_bit_flip" || k == "disk_read_corruption" || k == "disk_eio" ||
                k == "disk_full" || k == "membership_self_removed" || k == "membership_leave" || k == "store_open_failed") {
       std::string label = k;
-      if (k == "fault_point") label += " " + str(d, "site");
-      if (d.contains("actor")) label += " " + str(d, "actor");
-      if (d.contains("error")) label += ": " + str(d, "error");
+      if (const auto* point = e.get<history::FaultPoint>()) label += " " + name(point->site);
+      if (has_field(e.payload, "actor")) label += " " + sym_field(history, e.payload, "actor");
+      if (has_field(e.payload, "error")) label += ": " + sym_field(history, e.payload, "error");
       mark(t, e.node, k, label, i);
-      if (k == "activation_failed") {
-        const int64_t actor = actors(str(d, "actor")), holder = holders(str(d, "holder"));
+      if (const auto* failed = e.get<history::ActivationFailed>()) {
+        const int64_t actor = actors(name(failed->actor)), holder = holders(name(failed->holder));
         cut_beliefs(open_beliefs[{actor, holder}], t, k);
       }
     }
@@ -464,7 +484,7 @@ json timeline_data(const json& report, const sim::History& history, const Timeli
               {"violations", violations}};
 }
 
-std::string timeline_html(const json& report, const sim::History& history, const TimelineOptions& options) {
+std::string timeline_html(const json& report, const history::History& history, const TimelineOptions& options) {
   std::string data = timeline_data(report, history, options).dump();
   // Inside <script>, "</" could end the element early; JSON allows "<\/" for it.
   std::string safe;

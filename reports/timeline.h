@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/history.h"
+#include "history/history.h"
 
 namespace orbit::reports {
 
@@ -23,9 +23,9 @@ struct TimelineOptions {
 };
 
 // The data the page draws, derived from the report and its history (exposed for tests).
-nlohmann::json timeline_data(const nlohmann::json& report, const sim::History& history, const TimelineOptions& options);
+nlohmann::json timeline_data(const nlohmann::json& report, const history::History& history, const TimelineOptions& options);
 
 // The complete HTML document.
-std::string timeline_html(const nlohmann::json& report, const sim::History& history, const TimelineOptions& options);
+std::string timeline_html(const nlohmann::json& report, const history::History& history, const TimelineOptions& options);
 
 }  // namespace orbit::reports

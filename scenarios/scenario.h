@@ -14,7 +14,8 @@
 #include "faults/fault_plan.h"
 #include "faults/generators.h"
 #include "scenarios/checkers/checker.h"
-#include "sim/history.h"
+#include "history/history.h"
+#include "scenarios/judge.h"
 
 namespace orbit::scenarios {
 
@@ -29,7 +30,8 @@ struct ScenarioSpec {
   uint32_t actors = 3;  // distinct actor ids the clients use
   Duration safety_phase = 30s;
   Duration liveness_phase = 25s;
-  // The checkers that decide the outcome; others may run and report without deciding it.
+  // The checkers that decide the outcome (registry names, checked when the scenario is
+  // defined: a misspelt name stops the program instead of silently dropping a check).
   std::vector<std::string> required_checkers;
   // The plan a seed gets when none is given.
   faults::PlanGenerator default_plan = nullptr;
@@ -48,9 +50,6 @@ struct RunOptions {
   std::optional<Duration> safety_phase;
   bool swarm = false;  // generate a swarm plan instead of the scenario's default
 };
-
-enum class Outcome { kPass, kSafetyViolation, kLivenessViolation, kUnknown };
-std::string_view to_string(Outcome outcome);
 
 struct RunReport {
   std::string scenario;
@@ -77,7 +76,7 @@ struct RunReport {
   };
   std::map<std::string, FaultPointCount> fault_points;  // by site
   bool swarm = false;
-  std::shared_ptr<const sim::History> history;
+  std::shared_ptr<const history::History> history;
 };
 
 // Runs one seed. Errors are for bad options only (an unknown node in the plan...).

@@ -54,11 +54,11 @@ class ClusterWorld::StoreProcess final : public NodeProcess {
     config.retained_versions = cluster_.options_.node.actors.snapshot_retained_versions;
     auto opened = co_await persistence::LogProvider::open(env_.disk, env_.clock, env_.executor, config);
     if (!opened.ok()) {
-      env_.recorder.record("store_open_failed", {{"error", to_string(opened.error())}});
+      env_.recorder.record(history::StoreOpenFailed{env_.recorder.intern(to_string(opened.error()))});
       co_return;
     }
     store_ = std::make_unique<node::StorageNode>(env_, std::move(*opened));
-    env_.recorder.record("store_ready", nlohmann::json::object());
+    env_.recorder.record(history::StoreReady{});
   }
 
   ClusterWorld& cluster_;

@@ -14,6 +14,13 @@ std::string describe(const TrailEntry& e) {
          std::to_string(e.time_ns) + "ns (hash after " + std::to_string(e.hash_after) + ")";
 }
 
+// Kind, time and node: enough to find the event in a timeline of either run (the fields
+// would need the JSON renderer, which lives in reports/).
+std::string describe(const history::Event& e) {
+  std::string node = e.node == kWorldNode ? "world" : "node " + std::to_string(e.node);
+  return std::string(history::kind_name(e.kind())) + " on " + node + " at t=" + std::to_string(e.time_ns) + "ns";
+}
+
 }  // namespace
 
 DeterminismReport check_determinism(uint64_t seed, const WorldConfig& config,
@@ -32,13 +39,15 @@ DeterminismReport check_determinism(uint64_t seed, const WorldConfig& config,
   report.hash_first = a->trace_hash();
   report.hash_second = b->trace_hash();
 
-  const auto& ha = a->history().events();
-  const auto& hb = b->history().events();
+  const history::History& history_a = a->history();
+  const history::History& history_b = b->history();
+  const auto& ha = history_a.events();
+  const auto& hb = history_b.events();
   const size_t hn = std::min(ha.size(), hb.size());
   for (size_t i = 0; i < hn; ++i) {
-    if (!(ha[i] == hb[i])) {
-      report.divergence = "history event #" + std::to_string(i) + " differs: first run " +
-                          ha[i].to_json_line() + ", second run " + hb[i].to_json_line();
+    if (!history::same_event(history_a, ha[i], history_b, hb[i])) {
+      report.divergence = "history event #" + std::to_string(i) + " differs: first run " + describe(ha[i]) +
+                          ", second run " + describe(hb[i]);
       return report;
     }
   }

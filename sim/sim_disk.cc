@@ -55,12 +55,11 @@ struct FileNode {
 // Everything a SimDisk knows. Operations hold it by shared_ptr (not through the SimDisk)
 // so that a suspended operation or a handle may outlive the disk; `gone` then fails them.
 struct SimDiskState {
-  SimDiskState(env::Executor& e, uint64_t seed, SimDisk::Recorder r)
-      : executor(e), random(seed), recorder(std::move(r)) {}
+  SimDiskState(env::Executor& e, uint64_t seed, env::Recorder* r) : executor(e), random(seed), recorder(r) {}
 
   env::Executor& executor;
   env::Random random;
-  SimDisk::Recorder recorder;
+  env::Recorder* recorder;  // null: record nothing
   DiskConfig config;
   std::map<std::string, std::shared_ptr<FileNode>> files;
   uint64_t used_bytes = 0;     // the sum of the volatile sizes of the files in `files`
@@ -69,8 +68,11 @@ struct SimDiskState {
   bool full_recorded = false;  // "disk_full" was recorded and no space was freed since
   SimDisk::Stats stats;
 
-  void record(std::string_view kind, nlohmann::json fields) {
-    if (recorder) recorder(kind, std::move(fields));
+  // Records `make(recorder)`'s event; `make` interns its names, so nothing is interned
+  // when there is no recorder.
+  template <class MakeEvent>
+  void record(MakeEvent&& make) {
+    if (recorder != nullptr) recorder->record(make(*recorder));
   }
 
   // The delay of the next operation. Zero (meaning: no timer at all) without latency.
@@ -103,7 +105,7 @@ struct SimDiskState {
   std::optional<Error> inject_eio(std::string_view op, const std::string& path) {
     if (!random.chance(config.eio_probability)) return std::nullopt;
     ++stats.eio_injected;
-    record("disk_eio", {{"op", op}, {"path", path}});
+    record([&](env::Recorder& r) { return history::DiskEio{r.intern(op), r.intern(path)}; });
     return make_error(ErrorCode::kIo, "injected EIO: " + std::string(op) + " " + path);
   }
 
@@ -119,11 +121,9 @@ struct SimDiskState {
     ++stats.enospc;
     if (!full_recorded) {
       full_recorded = true;
-      record("disk_full", {{"op", op},
-                           {"path", path},
-                           {"requested_bytes", growth},
-                           {"used_bytes", used_bytes},
-                           {"capacity_bytes", config.capacity_bytes}});
+      record([&](env::Recorder& r) {
+        return history::DiskFull{r.intern(op), r.intern(path), growth, used_bytes, config.capacity_bytes};
+      });
     }
     return make_error(ErrorCode::kNoSpace, "disk full: " + std::string(op) + " " + path +
                                                " needs " + std::to_string(growth) + " bytes, " +
@@ -243,8 +243,9 @@ Task<Result<Bytes>> read_op(State s, Node node, uint64_t generation, uint64_t of
     const uint64_t bit = s->random.below(out.size() * 8);
     out[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
     ++s->stats.read_corruptions;
-    s->record("disk_read_corruption",
-              {{"path", node->path}, {"offset", offset}, {"length", out.size()}, {"bit", bit}});
+    s->record([&](env::Recorder& r) {
+      return history::DiskReadCorruption{r.intern(node->path), offset, out.size(), bit};
+    });
   }
   co_return out;
 }
@@ -429,12 +430,12 @@ Result<void> DiskConfig::validate() const {
   return {};
 }
 
-SimDisk::SimDisk(env::Executor& executor, uint64_t seed, Recorder recorder)
-    : state_(std::make_shared<detail::SimDiskState>(executor, seed, std::move(recorder))) {}
+SimDisk::SimDisk(env::Executor& executor, uint64_t seed, env::Recorder* recorder)
+    : state_(std::make_shared<detail::SimDiskState>(executor, seed, recorder)) {}
 
 SimDisk::~SimDisk() {
   // Handles and suspended operations may still hold the state: they fail from now on, and
-  // never reach the recorder (whose captures may die with the world).
+  // never reach the recorder (which may die with the world).
   state_->gone = true;
   state_->recorder = nullptr;
 }
@@ -474,8 +475,7 @@ void SimDisk::crash() {
   for (const auto& [path, node] : s.files) {
     if (node->volatile_image != node->durable_image) ++files_reset;
   }
-  s.record("disk_crash",
-           {{"generation", s.generation}, {"files", s.files.size()}, {"files_reset", files_reset}});
+  s.record([&](env::Recorder&) { return history::DiskCrash{s.generation, s.files.size(), files_reset}; });
   uint64_t used = 0;
   for (const auto& [path, node] : s.files) {
     node->volatile_image = node->durable_image;
@@ -489,11 +489,9 @@ void SimDisk::crash() {
       // What survived is on the medium now: a second crash keeps it too.
       node->durable_image = node->volatile_image;
       ++s.stats.torn_writes;
-      s.record("disk_torn_write", {{"path", path},
-                                   {"offset", w.offset},
-                                   {"length", w.data.size()},
-                                   {"surviving_bytes", surviving},
-                                   {"lost_bytes", w.data.size() - surviving}});
+      s.record([&](env::Recorder& r) {
+        return history::DiskTornWrite{r.intern(path), w.offset, w.data.size(), surviving, w.data.size() - surviving};
+      });
     }
     node->last_unsynced_write.reset();
     used += node->volatile_image.size();
@@ -522,8 +520,7 @@ Result<void> SimDisk::flip_bit_at_rest(const std::string& path, uint64_t bit) {
   }
   if (in_durable) node.durable_image[byte] ^= mask;
   if (in_volatile) node.volatile_image[byte] ^= mask;
-  s.record("disk_bit_flip",
-           {{"path", path}, {"bit", bit}, {"durable", in_durable}, {"volatile", in_volatile}});
+  s.record([&](env::Recorder& r) { return history::DiskBitFlip{r.intern(path), bit, in_durable, in_volatile}; });
   return {};
 }
 

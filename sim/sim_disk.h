@@ -32,7 +32,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +41,7 @@
 #include "runtime/env/bytes.h"
 #include "runtime/env/disk.h"
 #include "runtime/env/executor.h"
+#include "runtime/env/recorder.h"
 #include "runtime/env/result.h"
 #include "runtime/env/task.h"
 #include "runtime/env/time.h"
@@ -78,17 +78,17 @@ struct DiskConfig {
 
 class SimDisk final : public env::Disk {
  public:
-  // Called for every fault the disk injects or suffers, for the run's history. Kinds:
-  //   "disk_crash"           {generation, files, files_reset}
-  //   "disk_torn_write"      {path, offset, length, surviving_bytes, lost_bytes}
-  //   "disk_bit_flip"        {path, bit, durable, volatile}            (rot at rest)
-  //   "disk_read_corruption" {path, offset, length, bit}               (rot on read)
-  //   "disk_eio"             {op, path}
-  //   "disk_full"            {op, path, requested_bytes, used_bytes, capacity_bytes}
-  // "disk_full" is recorded once per episode: at the first kNoSpace after the disk was
+  // The disk records every fault it injects or suffers in the run's history, through the
+  // env::Recorder given at construction:
+  //   history::DiskCrash          (every crash)
+  //   history::DiskTornWrite      (a crash kept a prefix of an unsynced write)
+  //   history::DiskBitFlip        (rot at rest)
+  //   history::DiskReadCorruption (rot on read)
+  //   history::DiskEio            (an injected EIO)
+  //   history::DiskFull           (kNoSpace)
+  // DiskFull is recorded once per episode: at the first kNoSpace after the disk was
   // created, freed space (its used bytes went down) or was reconfigured; the kNoSpace
   // failures in between only count in Stats::enospc. Everything else is recorded per event.
-  using Recorder = std::function<void(std::string_view kind, nlohmann::json fields)>;
 
   // Counters since construction.
   struct Stats {
@@ -103,8 +103,8 @@ class SimDisk final : public env::Disk {
 
   // `executor` is the owning node's executor: latency is a timer on it, and it must outlive
   // every operation of this disk. `seed` seeds the disk's own env::Random. `recorder` may be
-  // empty.
-  SimDisk(env::Executor& executor, uint64_t seed, Recorder recorder);
+  // null (nothing recorded); otherwise it must outlive the SimDisk (not its handles).
+  SimDisk(env::Executor& executor, uint64_t seed, env::Recorder* recorder);
   ~SimDisk() override;
   SimDisk(const SimDisk&) = delete;
   SimDisk& operator=(const SimDisk&) = delete;

@@ -1,6 +1,7 @@
 #include "sim/sim_disk.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -10,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "history/canonical.h"
+#include "history/history.h"
 #include "runtime/env/manual_executor.h"
 #include "runtime/env/random.h"
 #include "runtime/env/task_scope.h"
@@ -46,18 +49,18 @@ void start(ManualExecutor& ex, TaskScope& scope, Task<T> task, std::optional<T>&
   ex.post([&scope, holder] { scope.spawn(std::move(*holder)); });
 }
 
-struct Event {
-  std::string kind;
-  nlohmann::json fields;
+// Keeps what a disk records, in a history of its own (time and node are not the disk's).
+class TestRecorder final : public env::Recorder {
+ public:
+  history::Sym intern(std::string_view s) override { return history.intern(s); }
+  void record(history::Payload event) override { history.append(0, 0, std::move(event)); }
+  history::History history;
 };
 
 class SimDiskTest : public ::testing::Test {
  protected:
   std::unique_ptr<SimDisk> make_disk(uint64_t seed, const DiskConfig& config = {}) {
-    auto disk =
-        std::make_unique<SimDisk>(ex_, seed, [this](std::string_view kind, nlohmann::json f) {
-          events_.push_back(Event{std::string(kind), std::move(f)});
-        });
+    auto disk = std::make_unique<SimDisk>(ex_, seed, &recorder_);
     EXPECT_TRUE(disk->configure(config).ok());
     return disk;
   }
@@ -85,14 +88,14 @@ class SimDiskTest : public ::testing::Test {
     return r.ok() ? to_string(*r) : "<error>";
   }
 
-  size_t count_events(std::string_view kind) const {
+  size_t count_events(history::EventKind kind) const {
     size_t n = 0;
-    for (const auto& e : events_) n += e.kind == kind;
+    for (const auto& e : recorder_.history.events()) n += e.kind() == kind;
     return n;
   }
 
   ManualExecutor ex_;
-  std::vector<Event> events_;
+  TestRecorder recorder_;
 };
 
 std::string str(const std::optional<Bytes>& b) { return b ? to_string(*b) : "<missing>"; }
@@ -125,8 +128,8 @@ TEST_F(SimDiskTest, UnsyncedWriteIsGoneAfterCrash) {
   EXPECT_EQ(disk->used_bytes(), 0u);
   auto g = open(*disk, "log", OpenMode::kOpenExisting);
   EXPECT_EQ(read_all(*g), "");
-  EXPECT_EQ(count_events("disk_crash"), 1u);
-  EXPECT_EQ(count_events("disk_torn_write"), 0u);
+  EXPECT_EQ(count_events(history::EventKind::kDiskCrash), 1u);
+  EXPECT_EQ(count_events(history::EventKind::kDiskTornWrite), 0u);
 }
 
 TEST_F(SimDiskTest, SyncedWriteSurvivesCrash) {
@@ -152,7 +155,7 @@ TEST_F(SimDiskTest, TornLastWriteLeavesAPrefixAtopTheDurableImage) {
   for (int i = 0; i < 40; ++i) last.push_back(static_cast<char>('a' + i % 26));
   int strict_prefixes = 0, empty = 0, complete = 0;
   for (uint64_t seed = 0; seed < 200; ++seed) {
-    events_.clear();
+    recorder_.history = history::History();
     auto disk = make_disk(seed);
     auto f = open(*disk, "log");
     write(*f, 0, base);
@@ -183,14 +186,15 @@ TEST_F(SimDiskTest, TornLastWriteLeavesAPrefixAtopTheDurableImage) {
     } else {
       ++strict_prefixes;
     }
-    ASSERT_EQ(count_events("disk_torn_write"), 1u);
-    for (const auto& e : events_) {
-      if (e.kind != "disk_torn_write") continue;
-      EXPECT_EQ(e.fields["path"], "log");
-      EXPECT_EQ(e.fields["offset"], 4);
-      EXPECT_EQ(e.fields["length"], last.size());
-      EXPECT_EQ(e.fields["surviving_bytes"], *match);
-      EXPECT_EQ(e.fields["lost_bytes"], last.size() - *match);
+    ASSERT_EQ(count_events(history::EventKind::kDiskTornWrite), 1u);
+    for (const auto& e : recorder_.history.events()) {
+      const auto* torn = e.get<history::DiskTornWrite>();
+      if (torn == nullptr) continue;
+      EXPECT_EQ(recorder_.history.str(torn->path), "log");
+      EXPECT_EQ(torn->offset, 4u);
+      EXPECT_EQ(torn->length, last.size());
+      EXPECT_EQ(torn->surviving_bytes, *match);
+      EXPECT_EQ(torn->lost_bytes, last.size() - *match);
     }
     EXPECT_EQ(disk->stats().torn_writes, 1u);
     // What survived is on the medium: a second crash keeps it.
@@ -207,7 +211,7 @@ TEST_F(SimDiskTest, SyncClearsThePendingWriteSoNothingIsTorn) {
   write(*f, 0, "abc");
   sync(*f);
   disk->crash();
-  EXPECT_EQ(count_events("disk_torn_write"), 0u);
+  EXPECT_EQ(count_events(history::EventKind::kDiskTornWrite), 0u);
   EXPECT_EQ(str(disk->durable_contents("log")), "abc");
 }
 
@@ -285,7 +289,7 @@ TEST_F(SimDiskTest, OperationsOutlivingTheDiskFailWithIo) {
   std::optional<Result<void>> result;
   start(ex_, scope, f->write(0, to_bytes("late")), result);
   ex_.advance(1ms);
-  const size_t events_before = events_.size();
+  const size_t events_before = recorder_.history.size();
   disk.reset();
   ex_.advance(20ms);
   ASSERT_TRUE(result.has_value());
@@ -293,7 +297,7 @@ TEST_F(SimDiskTest, OperationsOutlivingTheDiskFailWithIo) {
   EXPECT_EQ(result->error().message, "disk is gone");
   EXPECT_EQ(run(ex_, f->read(0, 1)).code(), ErrorCode::kIo);
   EXPECT_EQ(f->size().code(), ErrorCode::kIo);
-  EXPECT_EQ(events_.size(), events_before);
+  EXPECT_EQ(recorder_.history.size(), events_before);
 }
 
 TEST_F(SimDiskTest, NoSpaceSurfacesAsAnErrorAndWritesNothing) {
@@ -320,13 +324,13 @@ TEST_F(SimDiskTest, NoSpaceSurfacesAsAnErrorAndWritesNothing) {
   EXPECT_EQ(disk->used_bytes(), 10u);
   EXPECT_EQ(run(ex_, g->append(to_bytes("z"))).code(), ErrorCode::kNoSpace);
   EXPECT_EQ(disk->stats().enospc, 4u);
-  EXPECT_EQ(count_events("disk_full"), 1u) << "one record per episode";
+  EXPECT_EQ(count_events(history::EventKind::kDiskFull), 1u) << "one record per episode";
 
   // Freeing space ends the episode; the next failure is recorded again.
   EXPECT_TRUE(run(ex_, f->truncate(4)).ok());
   EXPECT_EQ(disk->used_bytes(), 6u);
   EXPECT_EQ(run(ex_, f->write(0, to_bytes("0123456789"))).code(), ErrorCode::kNoSpace);
-  EXPECT_EQ(count_events("disk_full"), 2u);
+  EXPECT_EQ(count_events(history::EventKind::kDiskFull), 2u);
   EXPECT_TRUE(run(ex_, disk->remove("b")).ok());
   EXPECT_EQ(disk->used_bytes(), 4u);
 }
@@ -361,7 +365,7 @@ TEST_F(SimDiskTest, EioWithProbabilityOneFailsEveryOperationAndChangesNothing) {
   EXPECT_EQ(disk->stats().eio_injected, stats_before.eio_injected + 11);
   EXPECT_EQ(disk->stats().writes, stats_before.writes);
   EXPECT_EQ(disk->stats().syncs, stats_before.syncs);
-  EXPECT_EQ(count_events("disk_eio"), 11u);
+  EXPECT_EQ(count_events(history::EventKind::kDiskEio), 11u);
 }
 
 TEST_F(SimDiskTest, ReadCorruptionFlipsExactlyOneBitOfTheReturnedBytes) {
@@ -382,7 +386,7 @@ TEST_F(SimDiskTest, ReadCorruptionFlipsExactlyOneBitOfTheReturnedBytes) {
   EXPECT_EQ(*disk->durable_contents("a"), data);
   EXPECT_EQ(*disk->volatile_contents("a"), data);
   EXPECT_EQ(disk->stats().read_corruptions, 20u);
-  EXPECT_EQ(count_events("disk_read_corruption"), 20u);
+  EXPECT_EQ(count_events(history::EventKind::kDiskReadCorruption), 20u);
 
   // With p = 0.5 some reads are clean and some are not.
   c.read_corruption_probability = 0.5;
@@ -419,7 +423,7 @@ TEST_F(SimDiskTest, FlipBitAtRestChangesExactlyThatBitDurably) {
 
   EXPECT_EQ(disk->flip_bit_at_rest("missing", 0).code(), ErrorCode::kNotFound);
   EXPECT_EQ(disk->flip_bit_at_rest("a", 32).code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(count_events("disk_bit_flip"), 1u);
+  EXPECT_EQ(count_events(history::EventKind::kDiskBitFlip), 1u);
 
   auto g = open(*disk, "b");  // empty: never chosen
   auto flipped = disk->flip_random_bit_at_rest();
@@ -701,11 +705,16 @@ std::vector<std::string> run_workload(uint64_t disk_seed) {
   c.capacity_bytes = 100;
   c.eio_probability = 0.05;
   c.read_corruption_probability = 0.2;
-  SimDisk disk(ex, disk_seed, [&](std::string_view kind, nlohmann::json f) {
-    trace.push_back(std::string(kind) + " " + f.dump());
-  });
+  TestRecorder recorder;
+  SimDisk disk(ex, disk_seed, &recorder);
   EXPECT_TRUE(disk.configure(c).ok());
   EXPECT_TRUE(run(ex, workload(ex, disk, 99, trace), 24h));
+  // The recorded faults belong to the trace too: their canonical bytes depend on content only.
+  for (const history::Event& e : recorder.history.events()) {
+    std::string bytes;
+    history::encode_canonical(recorder.history, e, bytes);
+    trace.push_back(std::string(history::kind_name(e.kind())) + " " + bytes);
+  }
   const auto& s = disk.stats();
   // The workload must exercise every fault, or the comparison proves little.
   EXPECT_GT(s.reads, 0u);

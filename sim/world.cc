@@ -4,6 +4,8 @@
 #include <cassert>
 #include <string>
 
+#include "history/canonical.h"
+
 namespace orbit::sim {
 namespace {
 
@@ -15,11 +17,9 @@ std::string node_error(NodeId node, size_t count) {
          " nodes: 0.." + std::to_string(count == 0 ? 0 : count - 1) + ")";
 }
 
-nlohmann::json ids_json(const std::vector<NodeId>& ids) {
-  nlohmann::json out = nlohmann::json::array();
-  for (NodeId id : ids) out.push_back(id);
-  return out;
-}
+history::IntList id_list(const std::vector<NodeId>& ids) { return history::IntList(ids.begin(), ids.end()); }
+
+int64_t as_int(uint64_t v) { return static_cast<int64_t>(v); }
 
 }  // namespace
 
@@ -71,11 +71,7 @@ class World::Node final : public NodeContext,
         clock_(&world.now_ns_, mono_start, wall_offset),
         random_(env::Random::for_node(world.seed_, id)),
         contacted_(world.config_.nodes, false) {
-    disk_ = std::make_unique<SimDisk>(
-        *this, env::mix64(world.seed_ ^ env::mix64(0xd15c0000ULL + id)),
-        [this](std::string_view kind, nlohmann::json data) {
-          world_.record(id_, std::string(kind), std::move(data));
-        });
+    disk_ = std::make_unique<SimDisk>(*this, env::mix64(world.seed_ ^ env::mix64(0xd15c0000ULL + id)), this);
   }
 
   // NodeContext
@@ -86,21 +82,22 @@ class World::Node final : public NodeContext,
   env::Disk& disk() override { return *disk_; }
   env::Random& random() override { return random_; }
   uint32_t boot_count() const override { return boot_count_; }
-  void record(std::string kind, nlohmann::json data) override {
-    world_.record(id_, std::move(kind), std::move(data));
-  }
   env::Recorder& recorder() override { return *this; }
+
+  // env::Recorder: the world's history, stamped with this node and true time now.
+  history::Sym intern(std::string_view s) override { return world_.intern(s); }
+  void record(history::Payload event) override { world_.record(id_, std::move(event)); }
   env::FaultPoints& faults() override { return *this; }
 
   // env::FaultPoints: the world's registry, with each firing recorded against this node.
   bool fire(std::string_view site) override {
     if (!world_.fault_points_.fire(site)) return false;
-    world_.record(id_, "fault_point", {{"site", std::string(site)}});
+    world_.record(id_, history::FaultPoint{world_.intern(site), Duration::zero()});
     return true;
   }
   Duration delay(std::string_view site, Duration max) override {
     const Duration d = world_.fault_points_.delay(site, max);
-    if (d > Duration::zero()) world_.record(id_, "fault_point", {{"site", std::string(site)}, {"delay_ns", d.count()}});
+    if (d > Duration::zero()) world_.record(id_, history::FaultPoint{world_.intern(site), d});
     return d;
   }
 
@@ -226,7 +223,7 @@ void World::start() {
 
 void World::boot(Node& node) {
   ++node.boot_count_;
-  record(node.id_, "boot", {{"boot_count", node.boot_count_}});
+  record(node.id_, history::Boot{node.boot_count_});
   if (node.boot_) node.process_ = node.boot_(node);
 }
 
@@ -283,9 +280,11 @@ uint64_t World::run_until(int64_t true_ns) {
   return ran;
 }
 
-void World::record(int64_t node, std::string kind, nlohmann::json data) {
-  const HistoryEvent& event = history_.record(now_ns_, node, std::move(kind), std::move(data));
-  trace_.mix_string(event.to_json_line());
+void World::record(int64_t node, history::Payload payload) {
+  const history::Event& event = history_.append(now_ns_, node, std::move(payload));
+  canonical_.clear();
+  history::encode_canonical(history_, event, canonical_);
+  trace_.mix_string(canonical_);
 }
 
 // --- Process faults -------------------------------------------------------------------
@@ -309,7 +308,7 @@ Result<void> World::crash(NodeId id) {
   ++node.incarnation_;  // after the teardown: anything it scheduled while dying is dropped
   for (EventId parked : node.deferred_) queue_.cancel(parked);
   node.deferred_.clear();
-  record(id, "crash", nlohmann::json::object());
+  record(id, history::Crash{});
   node.disk_->crash();
   notify_peers_of_loss(node);
   std::fill(node.contacted_.begin(), node.contacted_.end(), false);
@@ -343,7 +342,7 @@ Result<void> World::restart(NodeId id) {
   }
   node.state_ = NodeState::kUp;
   ++node.incarnation_;  // frames sent to the dead incarnation are not for this one
-  record(id, "restart", nlohmann::json::object());
+  record(id, history::Restart{});
   Node* raw = &node;
   schedule(node, now_ns_, EventKind::kBoot, [this, raw] { boot(*raw); });
   return {};
@@ -358,7 +357,7 @@ Result<void> World::pause(NodeId id) {
                  "pause: node " + std::to_string(id) + " is " + std::string(to_string(node.state_)) + ", not up"};
   }
   node.state_ = NodeState::kPaused;
-  record(id, "pause", nlohmann::json::object());
+  record(id, history::Pause{});
   return {};
 }
 
@@ -372,7 +371,7 @@ Result<void> World::resume(NodeId id) {
                      ", not paused"};
   }
   node.state_ = NodeState::kUp;
-  record(id, "resume", {{"deferred_events", node.deferred_.size()}});
+  record(id, history::Resume{.deferred_events = node.deferred_.size()});
   // Everything that came due during the pause runs now, in its original order.
   for (EventId parked : node.deferred_) queue_.reschedule(parked, now_ns_);
   node.deferred_.clear();
@@ -389,7 +388,7 @@ void World::send(Node& from, NodeId to, Bytes frame) {
   }
   if (frame.size() > config_.max_frame_bytes) {
     ++net_stats_.oversize;
-    record(from.id_, "frame_oversize", {{"to", to}, {"bytes", frame.size()}, {"limit", config_.max_frame_bytes}});
+    record(from.id_, history::FrameOversize{to, frame.size(), config_.max_frame_bytes});
     return;
   }
   from.contacted_[to] = true;
@@ -463,7 +462,7 @@ Result<void> World::partition(const std::vector<NodeId>& side_a, const std::vect
       if (!one_way) links_[static_cast<size_t>(b) * nodes_.size() + a].blocked = true;
     }
   }
-  record(kWorldNode, "partition", {{"a", ids_json(side_a)}, {"b", ids_json(side_b)}, {"one_way", one_way}});
+  record(kWorldNode, history::Partition{id_list(side_a), id_list(side_b), one_way});
   return {};
 }
 
@@ -471,7 +470,7 @@ Result<void> World::block_link(NodeId from, NodeId to) {
   auto link = find_link(from, to);
   if (!link) return link.error();
   (*link)->blocked = true;
-  record(kWorldNode, "link_block", {{"from", from}, {"to", to}});
+  record(kWorldNode, history::LinkBlock{from, to});
   return {};
 }
 
@@ -479,20 +478,20 @@ Result<void> World::unblock_link(NodeId from, NodeId to) {
   auto link = find_link(from, to);
   if (!link) return link.error();
   (*link)->blocked = false;
-  record(kWorldNode, "link_unblock", {{"from", from}, {"to", to}});
+  record(kWorldNode, history::LinkUnblock{from, to});
   return {};
 }
 
 void World::heal() {
   for (auto& link : links_) link.blocked = false;
-  record(kWorldNode, "heal", nlohmann::json::object());
+  record(kWorldNode, history::Heal{});
 }
 
 Result<void> World::clog(NodeId from, NodeId to) {
   auto link = find_link(from, to);
   if (!link) return link.error();
   (*link)->clogged = true;
-  record(kWorldNode, "clog", {{"from", from}, {"to", to}});
+  record(kWorldNode, history::Clog{from, to});
   return {};
 }
 
@@ -503,7 +502,7 @@ Result<void> World::unclog(NodeId from, NodeId to) {
   link.clogged = false;
   std::deque<Bytes> held;
   held.swap(link.held);
-  record(kWorldNode, "unclog", {{"from", from}, {"to", to}, {"released", held.size()}});
+  record(kWorldNode, history::Unclog{from, to, held.size()});
   for (auto& frame : held) dispatch(from, to, std::move(frame));
   return {};
 }
@@ -513,26 +512,16 @@ Result<void> World::set_link(NodeId from, NodeId to, const LinkConfig& config) {
   if (!link) return link.error();
   if (auto r = config.validate("link"); !r) return r;
   (*link)->config = config;
-  record(kWorldNode, "link_config",
-         {{"from", from},
-          {"to", to},
-          {"latency_min_ns", config.latency_min.count()},
-          {"latency_max_ns", config.latency_max.count()},
-          {"loss", config.loss_probability},
-          {"duplicate", config.duplicate_probability},
-          {"reorder", config.reorder_probability}});
+  record(kWorldNode, history::LinkConfig{from, to, config.latency_min, config.latency_max, config.loss_probability,
+                                         config.duplicate_probability, config.reorder_probability});
   return {};
 }
 
 Result<void> World::set_all_links(const LinkConfig& config) {
   if (auto r = config.validate("network"); !r) return r;
   for (auto& link : links_) link.config = config;
-  record(kWorldNode, "network_config",
-         {{"latency_min_ns", config.latency_min.count()},
-          {"latency_max_ns", config.latency_max.count()},
-          {"loss", config.loss_probability},
-          {"duplicate", config.duplicate_probability},
-          {"reorder", config.reorder_probability}});
+  record(kWorldNode, history::NetworkConfig{config.latency_min, config.latency_max, config.loss_probability,
+                                            config.duplicate_probability, config.reorder_probability});
   return {};
 }
 
@@ -553,8 +542,7 @@ Result<void> World::set_clock_offset(NodeId id, Duration wall_offset) {
   const Duration accurate = kWallEpoch + Duration(now_ns_) - clock.mono_now().time_since_epoch();
   const Duration before = clock.wall_now().time_since_epoch();
   clock.set_wall_offset(accurate + wall_offset);
-  record(id, "clock_offset", {{"offset_ns", wall_offset.count()},
-                              {"step_ns", (clock.wall_now().time_since_epoch() - before).count()}});
+  record(id, history::ClockOffset{wall_offset, clock.wall_now().time_since_epoch() - before});
   return {};
 }
 
@@ -562,7 +550,7 @@ Result<void> World::jump_clock(NodeId id, Duration delta) {
   auto n = find(id, "jump_clock");
   if (!n) return n.error();
   (*n)->clock_.jump_wall(delta);
-  record(id, "clock_jump", {{"delta_ns", delta.count()}});
+  record(id, history::ClockJump{delta});
   return {};
 }
 
@@ -570,7 +558,7 @@ Result<void> World::set_clock_drift(NodeId id, int64_t ppm) {
   auto n = find(id, "set_clock_drift");
   if (!n) return n.error();
   if (auto r = (*n)->clock_.set_drift_ppm(ppm); !r) return r;
-  record(id, "clock_drift", {{"ppm", ppm}});
+  record(id, history::ClockDrift{ppm});
   return {};
 }
 
@@ -586,13 +574,8 @@ Result<void> World::configure_disk(NodeId id, const DiskConfig& config) {
   auto n = find(id, "configure_disk");
   if (!n) return n.error();
   if (auto r = (*n)->disk_->configure(config); !r) return r;
-  record(id, "disk_config",
-         {{"latency_min_ns", config.latency_min.count()},
-          {"latency_max_ns", config.latency_max.count()},
-          {"capacity_bytes", config.capacity_bytes},
-          {"eio_probability", config.eio_probability},
-          {"read_corruption_probability", config.read_corruption_probability},
-          {"tear_last_write_on_crash", config.tear_last_write_on_crash}});
+  record(id, history::DiskConfig{config.latency_min, config.latency_max, config.capacity_bytes, config.eio_probability,
+                                 config.read_corruption_probability, config.tear_last_write_on_crash});
   return {};
 }
 

@@ -20,8 +20,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "history/history.h"
 #include "runtime/env/clock.h"
 #include "runtime/env/disk.h"
 #include "runtime/env/env.h"
@@ -31,7 +30,6 @@
 #include "runtime/env/transport.h"
 #include "sim/event_queue.h"
 #include "sim/fault_points.h"
-#include "sim/history.h"
 #include "sim/network.h"
 #include "sim/sim_clock.h"
 #include "sim/sim_disk.h"
@@ -40,6 +38,8 @@
 namespace orbit::sim {
 
 using env::NodeId;
+// The node of world-level events (faults on links, phases).
+inline constexpr int64_t kWorldNode = history::kWorldNode;
 
 // What a node's boot function builds: the node's memory. Destroyed on crash.
 class NodeProcess {
@@ -59,8 +59,7 @@ class NodeContext {
   virtual env::Random& random() = 0;
   // How many times this node has booted (1 on the first boot).
   virtual uint32_t boot_count() const = 0;
-  // Records an event in the run's history, attributed to this node, at true time now.
-  virtual void record(std::string kind, nlohmann::json data) = 0;
+  // Records events in the run's history, attributed to this node, at true time now.
   virtual env::Recorder& recorder() = 0;
   virtual env::FaultPoints& faults() = 0;
   // The seam as the runtime takes it.
@@ -171,10 +170,13 @@ class World {
   FaultPointRegistry& fault_points() { return fault_points_; }
 
   // --- Observation.
-  History& history() { return history_; }
-  const History& history() const { return history_; }
-  // Records a world-level (node -1) or node-attributed event at true time now.
-  void record(int64_t node, std::string kind, nlohmann::json data);
+  // The run's history. Read it; append only through record() (which feeds the trace hash).
+  const history::History& history() const { return history_; }
+  // The Sym naming `s` in the run's history (for events passed to record()).
+  history::Sym intern(std::string_view s) { return history_.intern(s); }
+  // Records a world-level (kWorldNode) or node-attributed event at true time now, and
+  // mixes its canonical bytes into the trace hash.
+  void record(int64_t node, history::Payload payload);
   uint64_t trace_hash() const { return trace_.value(); }
   const WorldStats& stats() const { return stats_; }
   const NetworkStats& network_stats() const { return net_stats_; }
@@ -205,7 +207,8 @@ class World {
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<Link> links_;  // links_[from * n + to]
   env::Random network_random_;
-  History history_;
+  history::History history_;
+  std::string canonical_;  // record()'s encoding buffer, reused across events
   FaultPointRegistry fault_points_;
   TraceHash trace_;
   WorldStats stats_;

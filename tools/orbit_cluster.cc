@@ -1,10 +1,11 @@
 // orbit-cluster: real mode's launcher. Starts orbit-store and N orbit-node processes on
 // loopback (free ports picked at run time), runs a scenario's client drivers inside the
 // nodes, injects real faults from a FaultPlan, heals, lets a liveness phase run, shuts
-// everything down, merges the per-process histories and runs the scenario's checkers on the
-// merged history, writing the same report.json as orbit-sim.
+// everything down, merges the per-process histories and judges the merged history with the
+// simulator's judge (scenarios/judge.h), writing the same report.json as orbit-sim.
 //
 //   orbit-cluster run --scenario register --nodes 3 --duration 20s [--plan F] --out DIR
+//   orbit-cluster judge DIR/history.jsonl --scenario register   (prints what orbit-sim judge prints)
 //   orbit-cluster bench --nodes 3 --seconds 10 --clients K --out DIR
 //
 // Faults, as real mode does them (node ids as in the simulator: members 0..N-1, store N):
@@ -44,11 +45,15 @@
 #include <nlohmann/json.hpp>
 
 #include "faults/fault_plan.h"
+#include "history/history.h"
+#include "reports/history_jsonl.h"
+#include "reports/judge_command.h"
 #include "reports/run_report.h"
 #include "runtime/config/duration.h"
 #include "runtime/real/http_client.h"
 #include "runtime/real/jsonl_recorder.h"
 #include "scenarios/checkers/checker.h"
+#include "scenarios/judge.h"
 #include "scenarios/scenario.h"
 #include "tools/real/history_merge.h"
 #include "tools/real/processes.h"
@@ -210,13 +215,13 @@ class Cluster {
     m.state = Member::State::kDown;
     // After the reap: every event the process recorded is already in its file, so "crash"
     // sorts after them and closes its activations for the checkers.
-    recorder_.record_for(m.id, "crash", {{"pid", m.pid}, {"signal", "SIGKILL"}});
+    recorder_.record_for(m.id, history::Crash{m.pid, recorder_.intern("SIGKILL")});
     return {};
   }
 
   Result<void> restart(Member& m) {
     if (m.state != Member::State::kDown) return Error{ErrorCode::kInvalidArgument, m.name + " is not down"};
-    recorder_.record_for(m.id, "restart", {{"boot", m.boots + 1}});
+    recorder_.record_for(m.id, history::Restart{static_cast<int64_t>(m.boots + 1)});
     if (auto r = boot(m); !r) return r;
     return reapply_filters(m);
   }
@@ -225,7 +230,7 @@ class Cluster {
     if (m.state != Member::State::kUp) return Error{ErrorCode::kInvalidArgument, m.name + " is not running"};
     if (auto r = processes_.signal(m.pid, SIGSTOP); !r) return r;
     m.state = Member::State::kPaused;
-    recorder_.record_for(m.id, "pause", {{"pid", m.pid}});
+    recorder_.record_for(m.id, history::Pause{m.pid});
     return {};
   }
 
@@ -233,7 +238,7 @@ class Cluster {
     if (m.state != Member::State::kPaused) return Error{ErrorCode::kInvalidArgument, m.name + " is not paused"};
     if (auto r = processes_.signal(m.pid, SIGCONT); !r) return r;
     m.state = Member::State::kUp;
-    recorder_.record_for(m.id, "resume", {{"pid", m.pid}});
+    recorder_.record_for(m.id, history::Resume{m.pid, 0});
     return {};
   }
 
@@ -279,7 +284,7 @@ class Cluster {
       auto status = processes_.wait(m.pid, Duration::zero());
       if (!status) continue;
       m.state = Member::State::kDown;
-      recorder_.record_for(m.id, "crash", {{"pid", m.pid}, {"unexpected", describe_status(*status)}});
+      recorder_.record_for(m.id, history::Crash{m.pid, recorder_.intern("unexpected: " + describe_status(*status))});
       out.push_back(m.name + " exited on its own (" + describe_status(*status) + ")");
       std::fprintf(stderr, "orbit-cluster: %s; its log: %s\n%s\n", out.back().c_str(), m.spec.stderr_path.c_str(),
                    file_tail(m.spec.stderr_path, 600).c_str());
@@ -461,7 +466,7 @@ class Injector {
       if (!m.blocked.empty()) (void)c_.set_blocked(m, {});
       if (m.clock_offset_ns != 0) (void)c_.set_clock_offset(m, 0);
     }
-    rec_.record_for(-1, "heal", Json::object());
+    rec_.record_for(history::kWorldNode, history::Heal{});
   }
 
   const std::vector<SkippedFault>& skipped() const { return skipped_; }
@@ -470,7 +475,7 @@ class Injector {
   void skip(size_t index, const faults::FaultEvent& e, const std::string& reason) {
     const std::string kind(faults::to_string(e.kind));
     skipped_.push_back({index, kind, reason});
-    rec_.record_for(-1, "fault_skipped", {{"event", index}, {"kind", kind}, {"reason", reason}});
+    rec_.record_for(history::kWorldNode, history::FaultSkipped{index, rec_.intern(kind), rec_.intern(reason)});
     std::fprintf(stderr, "orbit-cluster: fault events[%zu] (%s) skipped: %s\n", index, kind.c_str(), reason.c_str());
   }
 
@@ -488,13 +493,14 @@ class Injector {
       }
       case FaultKind::kPartition: {
         if (e.one_way) return unsupported("a one-way partition (the drop filter blocks both directions)");
-        rec_.record_for(-1, "partition", {{"a", e.a}, {"b", e.b}});
+        rec_.record_for(history::kWorldNode, history::Partition{history::IntList(e.a.begin(), e.a.end()),
+                                                                history::IntList(e.b.begin(), e.b.end()), false});
         for (uint32_t x : e.a) block(x, e.b);
         for (uint32_t y : e.b) block(y, e.a);
         return {};
       }
       case FaultKind::kHeal: {
-        rec_.record_for(-1, "heal", Json::object());
+        rec_.record_for(history::kWorldNode, history::Heal{});
         for (Member& m : c_.all()) {
           if (!m.is_store && !m.blocked.empty()) {
             if (auto r = c_.set_blocked(m, {}); !r) return r;
@@ -504,13 +510,13 @@ class Injector {
       }
       case FaultKind::kClockOffset: {
         if (auto r = c_.set_clock_offset(c_.member(e.node), e.clock_offset.count()); !r) return r;
-        rec_.record_for(e.node, "clock_offset", {{"offset_ns", e.clock_offset.count()}});
+        rec_.record_for(e.node, history::ClockOffset{e.clock_offset, Duration::zero()});
         return {};
       }
       case FaultKind::kClockJump: {
         Member& m = c_.member(e.node);
         if (auto r = c_.set_clock_offset(m, m.clock_offset_ns + e.clock_delta.count()); !r) return r;
-        rec_.record_for(e.node, "clock_jump", {{"delta_ns", e.clock_delta.count()}});
+        rec_.record_for(e.node, history::ClockJump{e.clock_delta});
         return {};
       }
       case FaultKind::kClockDrift: return unsupported("clock drift (only offsets and jumps)");
@@ -707,7 +713,7 @@ int cmd_run(const RunFlags& f) {
     std::fflush(stdout);
     // Plan times count from here, when every process is up (the simulator's time 0).
     const auto t0 = Clock::now();
-    rec.record("safety_phase_start", {{"nodes", f.nodes}});
+    rec.record(history::SafetyPhaseStart{static_cast<int64_t>(f.nodes)});
     std::vector<size_t> order(plan.events.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return plan.events[x].at_ns < plan.events[y].at_ns; });
@@ -726,13 +732,13 @@ int cmd_run(const RunFlags& f) {
       }
     }
     for (auto& u : cluster.reap_unexpected()) unexpected.push_back(u);
-    rec.record("liveness_phase_start", {{"true_ns", real::true_time_ns(settings.epoch_ns)}});
+    rec.record(history::LivenessPhaseStart{real::true_time_ns(settings.epoch_ns)});
     injector.heal_all();
     // Let membership and leases settle before liveness counts (as the simulator does).
     const Duration settle = std::chrono::seconds(2) + lease + std::chrono::seconds(2);
     nap(settle);
     liveness_start_ns = real::true_time_ns(settings.epoch_ns);
-    rec.record("liveness_window_start", {{"true_ns", liveness_start_ns}});
+    rec.record(history::LivenessWindowStart{liveness_start_ns, op_timeout + std::chrono::seconds(2)});
     nap(liveness > settle ? liveness - settle : std::chrono::seconds(1));
     for (auto& u : cluster.reap_unexpected()) unexpected.push_back(u);
     cluster.drain_clients(op_timeout + std::chrono::seconds(3));
@@ -758,10 +764,10 @@ int cmd_run(const RunFlags& f) {
     std::fprintf(stderr, "orbit-cluster: merging histories: %s\n", merged.error().message.c_str());
     return kExitViolation;
   }
-  auto history = std::make_shared<sim::History>(std::move(*merged));
+  auto history = std::make_shared<const history::History>(std::move(*merged));
   {
     std::ofstream out(f.out + "/history.jsonl");
-    out << history->to_jsonl();
+    out << reports::render_jsonl(*history);
   }
   scenarios::RunReport report;
   report.scenario = spec->name;
@@ -772,39 +778,23 @@ int cmd_run(const RunFlags& f) {
   report.safety_phase_ns = safety.count();
   report.liveness_start_ns = liveness_start_ns;
   report.sim_time_ns = history->events().empty() ? 0 : history->events().back().time_ns;
-  static const std::set<std::string> kFaultKinds = {"crash", "restart", "pause", "resume", "partition", "heal", "clock_offset", "clock_jump"};
-  for (const auto& e : history->events()) {
-    if (e.kind == "op_invoke") ++report.ops_invoked;
-    if (e.kind == "op_complete") {
-      const std::string type = e.data.value("type", "");
-      if (type == "ok") ++report.ops_ok;
-      else if (type == "fail") ++report.ops_failed;
-      else ++report.ops_indeterminate;
-    }
-    if (kFaultKinds.contains(e.kind) && e.node != -1) ++report.faults_injected[e.kind];
-    if ((e.kind == "partition") && e.node == -1) ++report.faults_injected[e.kind];
+  const scenarios::HistorySummary summary = scenarios::summarize(*history);
+  report.ops_invoked = summary.ops_invoked;
+  report.ops_ok = summary.ops_ok;
+  report.ops_failed = summary.ops_failed;
+  report.ops_indeterminate = summary.ops_indeterminate;
+  report.faults_injected = summary.faults_injected;
+  scenarios::JudgeSpec judge_spec;
+  judge_spec.required_checkers = spec->required_checkers;
+  judge_spec.search_steps = f.max_search_steps;
+  judge_spec.search_steps_after_violation = f.max_search_steps;
+  auto judged = scenarios::judge(*history, judge_spec, scenarios::context_from_history(*history));
+  if (!judged) {
+    std::fprintf(stderr, "orbit-cluster: judging the history: %s\n", to_string(judged.error()).c_str());
+    return kExitUsage;
   }
-  checkers::CheckContext context;
-  context.liveness_start_ns = liveness_start_ns;
-  context.liveness_bound_ns = (op_timeout + std::chrono::seconds(2)).count();
-  context.max_search_steps = f.max_search_steps;
-  bool safety_bad = false, liveness_bad = false, unknown = false;
-  for (const auto& checker : checkers::all_checkers()) {
-    if (std::find(spec->required_checkers.begin(), spec->required_checkers.end(), std::string(checker->name())) ==
-        spec->required_checkers.end()) {
-      continue;
-    }
-    checkers::CheckResult result = checker->check(*history, context);
-    if (result.verdict == checkers::Verdict::kViolation) {
-      (checker->name() == "liveness" ? liveness_bad : safety_bad) = true;
-    } else if (result.verdict == checkers::Verdict::kUnknown) {
-      unknown = true;
-    }
-    report.checks.push_back(std::move(result));
-  }
-  report.outcome = safety_bad ? scenarios::Outcome::kSafetyViolation
-                   : liveness_bad ? scenarios::Outcome::kLivenessViolation
-                   : unknown ? scenarios::Outcome::kUnknown : scenarios::Outcome::kPass;
+  report.checks = std::move(judged->checks);
+  report.outcome = judged->outcome;
   report.history = history;
 
   const double wall_s = std::chrono::duration<double>(Clock::now() - wall_start).count();
@@ -944,6 +934,11 @@ int main_impl(int argc, char** argv) {
                                            "(env ORBIT_STORE_HTTP, ORBIT_CLUSTER_DIR); non-zero fails the run");
   run_cmd->add_option("--log-level", run.log_level, "the processes' log level");
   run_cmd->add_option("--max-search-steps", run.max_search_steps, "the linearizability checker's step budget (unknown beyond it)");
+  reports::JudgeFileOptions judge;
+  CLI::App* judge_cmd = app.add_subcommand("judge", "judge a history file (JSON Lines) with a scenario's checkers, as orbit-sim judge does");
+  judge_cmd->add_option("history", judge.history_path, "history file, e.g. OUT/history.jsonl")->required();
+  judge_cmd->add_option("--scenario", judge.scenario, "the scenario whose checkers judge it")->required();
+  judge_cmd->add_option("--max-search-steps", judge.search_steps, "the linearizability checker's step budget (default: the simulator's)");
   BenchFlags bench;
   CLI::App* bench_cmd = app.add_subcommand("bench", "closed-loop actor calls on N nodes: calls/s, p50, p99");
   bench_cmd->add_option("--nodes", bench.nodes, "cluster members");
@@ -965,6 +960,7 @@ int main_impl(int argc, char** argv) {
     return kExitUsage;
   }
   if (run_cmd->parsed()) return cmd_run(run);
+  if (judge_cmd->parsed()) return reports::judge_history_file("orbit-cluster", judge);
   return cmd_bench(bench);
 }
 

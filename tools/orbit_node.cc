@@ -299,7 +299,7 @@ int run(int argc, char** argv) {
   auto node = std::make_unique<node::OrbitNode>(env, *node_config, f.incarnation);
   scenarios::register_scenario_kinds(node->actors());
   node->actors().register_kind<BenchActor>();
-  recorder->record("node_start", {{"incarnation", f.incarnation}, {"pid", static_cast<int64_t>(::getpid())}});
+  recorder->record(history::NodeStart{static_cast<int64_t>(f.incarnation), static_cast<int64_t>(::getpid())});
 
   auto shared = std::make_shared<scenarios::ClientShared>();
   // Op ids and written values must be unique across every process and boot of the run.
@@ -456,7 +456,7 @@ int run(int argc, char** argv) {
     std::printf("bench %s\n", bench_summary(*tally).dump().c_str());
     std::fflush(stdout);
   }
-  recorder->record("node_stop", {{"incarnation", f.incarnation}});
+  recorder->record(history::NodeStop{static_cast<int64_t>(f.incarnation)});
   node.reset();
   (*transport)->close();
   executor.run_for(std::chrono::milliseconds(20));

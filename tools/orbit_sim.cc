@@ -2,6 +2,7 @@
 //   run       one scenario, one seed (optionally a plan file); writes report.json on request
 //   campaign  many seeds in parallel worker processes; the README's main job
 //   replay    re-runs a report.json and checks the same trace hash and outcome come back
+//   judge     judges a history file (JSON Lines) with a scenario's checkers (as orbit-cluster judge)
 //   list      scenarios, fault kinds, fault points, checkers
 //   timeline  a report drawn as one self-contained HTML file; export: its history (JSONL, EDN)
 //   demo      the ping/pong demo world
@@ -21,7 +22,9 @@
 
 #include "faults/fault_plan.h"
 #include "faults/generators.h"
+#include "history/canonical.h"
 #include "reports/campaign_summary.h"
+#include "reports/judge_command.h"
 #include "reports/run_report.h"
 #include "runtime/config/duration.h"
 #include "runtime/env/fault_sites.h"
@@ -310,6 +313,12 @@ int cmd_replay(const std::string& path) {
     std::fprintf(stderr, "orbit-sim replay: %s: %s\n", path.c_str(), input.error().message.c_str());
     return kExitUsage;
   }
+  if (input->trace_hash_version != orbit::history::kCanonicalVersion) {
+    // A trace hash only compares under the canonical encoding it was computed over.
+    std::fprintf(stderr, "orbit-sim replay: %s: %s\n", path.c_str(),
+                 orbit::reports::trace_hash_version_mismatch(input->trace_hash_version).c_str());
+    return kExitUsage;
+  }
   const auto* spec = orbit::scenarios::find_scenario(input->scenario);
   if (spec == nullptr) {
     std::fprintf(stderr, "orbit-sim replay: %s: unknown scenario '%s'\n", path.c_str(), input->scenario.c_str());
@@ -433,6 +442,12 @@ int main(int argc, char** argv) {
 
   orbit::tools::ReportCommands report_commands(app);
 
+  orbit::reports::JudgeFileOptions judge_options;
+  CLI::App* judge = app.add_subcommand("judge", "Judge a history file (JSON Lines) with a scenario's checkers, as orbit-cluster judge does");
+  judge->add_option("history", judge_options.history_path, "history file, e.g. <report dir>/<scenario>-seed<N>.history.jsonl")->required();
+  judge->add_option("--scenario", judge_options.scenario, "the scenario whose checkers judge it")->required();
+  judge->add_option("--max-search-steps", judge_options.search_steps, "the linearizability checker's step budget (default: the simulator's)");
+
   std::string shrink_path, shrink_out;
   CLI::App* shrink = app.add_subcommand("shrink", "Minimise a failing run's plan (ddmin over events, then durations and intensities)");
   shrink->add_option("report", shrink_path, "report.json of a failing run")->required();
@@ -464,6 +479,7 @@ int main(int argc, char** argv) {
   if (worker->parsed()) return cmd_worker(worker_args);
   if (campaign->parsed()) return cmd_campaign(campaign_args, self);
   if (replay->parsed()) return cmd_replay(replay_path);
+  if (judge->parsed()) return orbit::reports::judge_history_file("orbit-sim", judge_options);
   if (auto rc = report_commands.run()) return *rc;
   if (shrink->parsed()) return orbit::tools::cmd_shrink(shrink_path, shrink_out);
   if (list->parsed()) return cmd_list();

@@ -170,7 +170,7 @@ int run(int argc, char** argv) {
     executor.stop();
   });
 
-  recorder->record("store_start", {{"pid", static_cast<int64_t>(::getpid())}});
+  recorder->record(history::StoreStart{static_cast<int64_t>(::getpid())});
   std::printf("ready %u %u\n", static_cast<unsigned>((*transport)->local_port()),
               static_cast<unsigned>((*server)->local_port()));
   std::fflush(stdout);
@@ -186,7 +186,7 @@ int run(int argc, char** argv) {
   storage.reset();
   (*transport)->close();
   executor.run_for(std::chrono::milliseconds(20));
-  recorder->record("store_stop", Json::object());
+  recorder->record(history::StoreStop{});
   log->info("stopped");
   return 0;
 }

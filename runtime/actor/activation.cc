@@ -2,6 +2,7 @@
 
 #include <cassert>
 
+#include "history/sha256.h"
 #include "runtime/env/planted_bugs.h"
 #include "runtime/actor/actor_system.h"
 #include "runtime/actor/lease_validity.h"
@@ -13,6 +14,37 @@ namespace orbit::actor {
 
 using persistence::LeaseOutcome;
 using persistence::Snapshot;
+
+namespace {
+
+// The history carries digests as raw bytes. The runtime's hex comes from sha256_hex or from
+// the store; a value that is not 64 hex digits (a corrupt record) is recorded as the
+// all-zero digest, which matches no real digest, so a checker comparing it sees a mismatch.
+history::Sha256 digest_of(std::string_view hex) {
+  return history::sha256_from_hex(hex).value_or(history::Sha256{});
+}
+
+// One to one: the history names the same codes as env::ErrorCode.
+history::StoreError store_error(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kNotFound: return history::StoreError::kNotFound;
+    case ErrorCode::kAlreadyExists: return history::StoreError::kAlreadyExists;
+    case ErrorCode::kNoSpace: return history::StoreError::kNoSpace;
+    case ErrorCode::kIo: return history::StoreError::kIo;
+    case ErrorCode::kInvalidArgument: return history::StoreError::kInvalidArgument;
+    case ErrorCode::kCorrupt: return history::StoreError::kCorrupt;
+    case ErrorCode::kTimeout: return history::StoreError::kTimeout;
+    case ErrorCode::kUnavailable: return history::StoreError::kUnavailable;
+    case ErrorCode::kConflict: return history::StoreError::kConflict;
+    case ErrorCode::kRejected: return history::StoreError::kRejected;
+    case ErrorCode::kCancelled: return history::StoreError::kCancelled;
+  }
+  return history::StoreError::kIo;  // unreachable: the switch is exhaustive
+}
+
+int64_t as_int(uint64_t v) { return static_cast<int64_t>(v); }
+
+}  // namespace
 
 std::string_view to_string(DeactivationReason reason) {
   switch (reason) {
@@ -28,7 +60,15 @@ std::string_view to_string(DeactivationReason reason) {
 }
 
 Activation::Activation(ActorSystem& system, ActorKey key, const KindInfo& kind, std::string holder)
-    : system_(system), env_(system.env()), key_(std::move(key)), kind_(kind), holder_(std::move(holder)) {}
+    : system_(system),
+      env_(system.env()),
+      key_(std::move(key)),
+      kind_(kind),
+      holder_(std::move(holder)),
+      actor_sym_(env_.recorder.intern(key_.to_string())),
+      holder_sym_(env_.recorder.intern(holder_)) {}
+
+void Activation::record(history::Payload event) { env_.recorder.record(std::move(event)); }
 
 Activation::~Activation() {
   if (lapse_timer_ != 0) env_.executor.cancel(lapse_timer_);
@@ -81,12 +121,10 @@ Task<Result<void>> Activation::activate() {
   }
   ++metrics.lease_acquires;
   lease_version_ = lease->record.version;
-  const MonoTime counted_from = env::planted_bug(env::PlantedBug::kValidityFromReceipt) ? env_.clock.mono_now() : sent_at;
+  const MonoTime counted_from = env::planted(env::bug_sites::kAcquireValidityFromReceipt) ? env_.clock.mono_now() : sent_at;
   valid_until_ = lease_valid_until(counted_from, config.lease_duration, config.max_clock_drift, config.safety_margin);
-  system_.record("lease_acquired", key_,
-                 {{"holder", holder_},
-                  {"version", lease_version_},
-                  {"valid_for_ns", (valid_until_ - env_.clock.mono_now()).count()}});
+  record(history::LeaseAcquired{
+      actor_sym_, holder_sym_, as_int(lease_version_), valid_until_ - env_.clock.mono_now()});
 
   instance_ = kind_.make();
   instance_->attach(this);
@@ -95,7 +133,7 @@ Task<Result<void>> Activation::activate() {
     state_ = ActivationState::kGone;
     // The lease is ours and nothing was written: hand it back so another try can proceed.
     (void)co_await system_.provider().release_lease(key_, holder_, lease_version_);
-    system_.record("activation_failed", key_, {{"holder", holder_}, {"error", to_string(loaded.error())}});
+    record(history::ActivationFailed{actor_sym_, holder_sym_, env_.recorder.intern(to_string(loaded.error()))});
     co_return loaded.error();
   }
   if (env_.clock.mono_now() >= valid_until_) {
@@ -107,7 +145,7 @@ Task<Result<void>> Activation::activate() {
   state_ = ActivationState::kActive;
   last_activity_ = env_.clock.mono_now();
   ++metrics.activations;
-  system_.record("activation", key_, {{"holder", holder_}, {"token", lease_version_}, {"state_version", state_version_}});
+  record(history::Activation{actor_sym_, holder_sym_, as_int(lease_version_), as_int(state_version_)});
   arm_lapse_timer();
   scope_.spawn(renewal_loop());
   scope_.spawn(idle_loop());
@@ -120,7 +158,7 @@ Task<Result<void>> Activation::load_snapshot() {
   const MonoTime started = env_.clock.mono_now();
   // A load is as fresh as the moment its read left: a holder paused with the read in flight
   // records an old (but then current) version late.
-  system_.record("snapshot_read_begin", key_, {{"holder", holder_}});
+  record(history::SnapshotReadBegin{actor_sym_, holder_sym_});
   Result<std::vector<Snapshot>> snapshots = co_await system_.provider().read_snapshots(key_);
   system_.observe_store_call("read_snapshots", snapshots.ok(), env_.clock.mono_now() - started);
   if (!snapshots.ok()) co_return Error{snapshots.code(), "reading snapshots: " + snapshots.error().message};
@@ -132,19 +170,20 @@ Task<Result<void>> Activation::load_snapshot() {
   }
   // Newest first; the first that verifies wins. A corrupt version is never loaded.
   for (const Snapshot& snapshot : *snapshots) {
-    const bool verified = env::planted_bug(env::PlantedBug::kNoHashVerify) || persistence::hash_verifies(snapshot);
+    const bool verified = env::planted(env::bug_sites::kLoadSkipsHashCheck) || persistence::hash_verifies(snapshot);
     if (!verified) {
       ++metrics.snapshot_integrity_failures;
       system_.observe_integrity_failure();
-      system_.record("snapshot_integrity_failure", key_,
-                     {{"version", snapshot.version}, {"expected_sha256", snapshot.sha256},
-                      {"actual_sha256", persistence::sha256_hex(snapshot.state)}});
+      record(history::SnapshotIntegrityFailure{actor_sym_, holder_sym_, as_int(snapshot.version),
+                                               digest_of(snapshot.sha256),
+                                               digest_of(persistence::sha256_hex(snapshot.state)), {}});
       continue;
     }
     if (Result<void> r = instance_->load_state(snapshot.state); !r.ok()) {
       ++metrics.snapshot_integrity_failures;
       system_.observe_integrity_failure();
-      system_.record("snapshot_integrity_failure", key_, {{"version", snapshot.version}, {"error", r.error().message}});
+      record(history::SnapshotIntegrityFailure{actor_sym_, holder_sym_, as_int(snapshot.version), {}, {},
+                                               env_.recorder.intern(r.error().message)});
       continue;
     }
     state_version_ = snapshot.version;
@@ -152,10 +191,9 @@ Task<Result<void>> Activation::load_snapshot() {
     persisted_state_ = instance_->canonical_state();
     // loaded_sha256 is computed from the bytes actually loaded, so a checker can compare it
     // with what was written at this version without trusting this code's verification.
-    system_.record("snapshot_load", key_,
-                   {{"holder", holder_}, {"version", snapshot.version}, {"sha256", snapshot.sha256},
-                    {"loaded_sha256", persistence::sha256_hex(snapshot.state)}, {"verified", verified},
-                    {"newest", snapshot.version == snapshots->front().version}});
+    record(history::SnapshotLoad{actor_sym_, holder_sym_, as_int(snapshot.version), digest_of(snapshot.sha256),
+                                 digest_of(persistence::sha256_hex(snapshot.state)), verified,
+                                 snapshot.version == snapshots->front().version});
     co_return Result<void>{};
   }
   co_return Error{ErrorCode::kCorrupt, "no retained snapshot of " + key_.to_string() + " verifies (" +
@@ -225,7 +263,7 @@ Task<void> Activation::resync_after_unknown_write() {
   if (state_ != ActivationState::kActive) co_return;
   if (!snapshots.ok()) {
     // Cannot tell what is durable: stop; the next activation loads the store's truth.
-    system_.record("state_uncertain", key_, {{"holder", holder_}, {"error", to_string(snapshots.error())}});
+    record(history::StateUncertain{actor_sym_, holder_sym_, env_.recorder.intern(to_string(snapshots.error()))});
     stop(DeactivationReason::kStateUncertain);
     co_return;
   }
@@ -236,14 +274,14 @@ Task<void> Activation::resync_after_unknown_write() {
       // Our write did land.
       state_version_ = snapshot.version;
       persisted_state_ = instance_->canonical_state();
-      system_.record("unknown_write_resolved", key_, {{"version", state_version_}, {"applied", true}});
+      record(history::UnknownWriteResolved{actor_sym_, as_int(state_version_), true});
       co_return;
     }
     break;
   }
   // It did not land (or someone else wrote, which the next write's fencing will reveal).
   (void)instance_->load_state(persisted_state_);
-  system_.record("unknown_write_resolved", key_, {{"version", state_version_}, {"applied", false}});
+  record(history::UnknownWriteResolved{actor_sym_, as_int(state_version_), false});
 }
 
 Task<Result<void>> Activation::persist_if_changed() {
@@ -278,17 +316,16 @@ Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
   Bytes state_bytes = snapshot.state;
   // The intent, before the write leaves: if this node dies with the write in flight, the
   // history still shows a write that may have landed.
-  system_.record("snapshot_write_begin", key_,
-                 {{"version", snapshot.version}, {"token", lease_version_}, {"sha256", snapshot.sha256}, {"holder", holder_}});
+  const history::Sha256 digest = digest_of(snapshot.sha256);
+  record(history::SnapshotWriteBegin{actor_sym_, holder_sym_, as_int(snapshot.version), as_int(lease_version_), digest});
   const MonoTime started = env_.clock.mono_now();
   Result<void> r = co_await system_.provider().write_snapshot(snapshot, expected_version);
   write_in_flight_ = false;
   // A fencing rejection or version conflict is the store working, not failing.
   system_.observe_store_call("write_snapshot", r.ok() || r.code() == ErrorCode::kRejected || r.code() == ErrorCode::kConflict,
                              env_.clock.mono_now() - started);
-  system_.record("snapshot_write", key_,
-                 {{"version", snapshot.version}, {"token", lease_version_}, {"sha256", snapshot.sha256},
-                  {"holder", holder_}, {"ok", r.ok()}, {"error", r.ok() ? "" : std::string(to_string(r.code()))}});
+  record(history::SnapshotWrite{actor_sym_, holder_sym_, as_int(snapshot.version), as_int(lease_version_), digest, r.ok(),
+                                r.ok() ? history::StoreError::kNone : store_error(r.code())});
   if (!r.ok()) {
     if (r.code() != ErrorCode::kRejected && r.code() != ErrorCode::kConflict) {
       // The write left: whatever went wrong on the way (a timeout, a lost connection), it
@@ -300,7 +337,7 @@ Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
       // The store knows a newer lease: another activation took over. This one is a
       // duplicate: stop at once, write nothing more.
       ++metrics.duplicate_activations_detected;
-      system_.record("duplicate_detected", key_, {{"holder", holder_}, {"token", lease_version_}});
+      record(history::DuplicateDetected{actor_sym_, holder_sym_, as_int(lease_version_)});
       stop(DeactivationReason::kDuplicate);
     }
     if (retire_after_write_) system_.retire(this);
@@ -335,19 +372,18 @@ Task<void> Activation::renewal_loop() {
     if (renewed.ok() && renewed->granted) {
       ++metrics.lease_renewals;
       const MonoTime counted_from =
-          env::planted_bug(env::PlantedBug::kValidityFromReceipt) ? env_.clock.mono_now() : sent_at;
+          env::planted(env::bug_sites::kRenewValidityFromReceipt) ? env_.clock.mono_now() : sent_at;
       valid_until_ = lease_valid_until(counted_from, config.lease_duration, config.max_clock_drift, config.safety_margin);
-      system_.record("lease_renewed", key_,
-                     {{"holder", holder_}, {"version", lease_version_},
-                      {"valid_for_ns", (valid_until_ - env_.clock.mono_now()).count()}});
+      record(history::LeaseRenewed{
+          actor_sym_, holder_sym_, as_int(lease_version_), valid_until_ - env_.clock.mono_now()});
       arm_lapse_timer();
       wait = renew_every;
       continue;
     }
     if (renewed.ok()) {
       ++metrics.lease_conflicts;
-      system_.record("lease_lost", key_, {{"holder", holder_}, {"version", lease_version_}, {"now_held_by", renewed->record.holder},
-                                          {"now_version", renewed->record.version}});
+      record(history::LeaseLost{actor_sym_, holder_sym_, as_int(lease_version_),
+                                env_.recorder.intern(renewed->record.holder), as_int(renewed->record.version)});
       stop(DeactivationReason::kLeaseLost);
       co_return;
     }
@@ -396,7 +432,7 @@ Task<void> Activation::deactivate(DeactivationReason reason) {
     }
     if (env_.clock.mono_now() < valid_until_ && state_ == ActivationState::kDeactivating) {
       Result<void> released = co_await system_.provider().release_lease(key_, holder_, lease_version_);
-      system_.record("lease_released", key_, {{"holder", holder_}, {"version", lease_version_}, {"ok", released.ok()}});
+      record(history::LeaseReleased{actor_sym_, holder_sym_, as_int(lease_version_), released.ok()});
     }
   }
   if (state_ == ActivationState::kGone) co_return;
@@ -420,7 +456,7 @@ void Activation::stop(DeactivationReason reason) {
   }
   fail_queued("activation of " + key_.to_string() + " stopped: " + std::string(to_string(reason)));
   ++system_.mutable_metrics().deactivations;
-  system_.record("deactivation", key_, {{"holder", holder_}, {"token", lease_version_}, {"reason", to_string(reason)}});
+  record(history::Deactivation{actor_sym_, holder_sym_, as_int(lease_version_), env_.recorder.intern(to_string(reason))});
   if (write_in_flight_) {
     retire_after_write_ = true;  // the write's verdict answers the current call
     return;

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "history/event.h"
 #include "runtime/actor/actor.h"
 #include "runtime/actor/config.h"
 #include "runtime/env/env.h"
@@ -81,6 +82,8 @@ class Activation final : public ActorServices {
   };
 
   bool lease_valid() const;
+  // Appends one event to the node's history (actor_sym_ and holder_sym_ name this activation).
+  void record(history::Payload event);
   Task<void> process_mailbox();
   Task<void> renewal_loop();
   Task<void> snapshot_loop();
@@ -103,6 +106,10 @@ class Activation final : public ActorServices {
   const ActorKey key_;
   const KindInfo& kind_;
   const std::string holder_;
+  // The actor name and holder as the recorder's Syms, interned once: every event of this
+  // activation names them, and interning per event would cost a hash lookup each time.
+  const history::Sym actor_sym_;
+  const history::Sym holder_sym_;
   std::unique_ptr<ActorInstance> instance_;
   ActivationState state_ = ActivationState::kActivating;
 

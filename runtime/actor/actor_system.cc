@@ -85,9 +85,9 @@ std::vector<ActorKey> ActorSystem::active_keys() const {
   return keys;
 }
 
-void ActorSystem::record(std::string kind, const ActorKey& key, Json data) {
-  data["actor"] = key.to_string();
-  env_.recorder.record(std::move(kind), std::move(data));
+void ActorSystem::record_forget(const ActorKey& key, rpc::NodeId node, std::string_view reason) {
+  env_.recorder.record(history::DirectoryForget{env_.recorder.intern(key.to_string()), static_cast<int64_t>(node),
+                                                env_.recorder.intern(reason)});
 }
 
 void ActorSystem::observe_store_call(std::string_view operation, bool ok, Duration latency) {
@@ -154,7 +154,7 @@ void ActorSystem::on_view_change(const cluster::MembershipView& view) {
   // Entries pointing at members that left the view are stale.
   for (auto it = directory_.begin(); it != directory_.end();) {
     if (std::find(live_nodes_.begin(), live_nodes_.end(), it->second) == live_nodes_.end()) {
-      record("directory_forget", it->first, {{"node", it->second}, {"reason", "left_view"}});
+      record_forget(it->first, it->second, "left_view");
       it = directory_.erase(it);
     } else {
       ++it;
@@ -163,7 +163,7 @@ void ActorSystem::on_view_change(const cluster::MembershipView& view) {
   // Names move with the ring: tell each (possibly new) owner where our activations are.
   if (shut_down_) return;
   for (const auto& [key, activation] : activations_) {
-    if (activation->state() == ActivationState::kActive && !env::planted_bug(env::PlantedBug::kDirectoryNotRebuilt)) {
+    if (activation->state() == ActivationState::kActive && !env::planted(env::bug_sites::kDirectoryNotReregistered)) {
       scope_.spawn(register_with_owner(key));
     }
   }
@@ -195,7 +195,7 @@ void ActorSystem::forget(const ActorKey& key, rpc::NodeId node, std::string_view
   auto it = directory_.find(key);
   if (it == directory_.end() || it->second != node) return;
   directory_.erase(it);
-  record("directory_forget", key, {{"node", node}, {"reason", reason}});
+  record_forget(key, node, reason);
 }
 
 rpc::NodeId ActorSystem::place(const ActorKey& key) {
@@ -283,7 +283,8 @@ Task<Result<Json>> ActorSystem::route(ActorKey key, Json request, Duration budge
     if (!known) {
       // The hand-off checker's evidence: an owner placing a name it should already know.
       const auto owner = owner_of(key);
-      record("directory_place", key, {{"target", target}, {"owner", owner && *owner == env_.node}});
+      env_.recorder.record(history::DirectoryPlace{env_.recorder.intern(key.to_string()), static_cast<int64_t>(target),
+                                                   owner && *owner == env_.node});
     }
     directory_[key] = target;
     const Duration left = deadline - env_.clock.mono_now();

@@ -114,7 +114,6 @@ class ActorSystem {
   env::Env& env() { return env_; }
   persistence::PersistenceProvider& provider() { return provider_; }
   ActorSystemMetrics& mutable_metrics() { return metrics_; }
-  void record(std::string kind, const ActorKey& key, Json data);
   // One call to the store: its latency histogram and the health window.
   void observe_store_call(std::string_view operation, bool ok, Duration latency);
   void observe_integrity_failure() { store_health_.record_integrity_failure(); }
@@ -133,6 +132,8 @@ class ActorSystem {
   // Drops the directory entry of `key` if it still points at `node` (recorded: the hand-off
   // checker must know the owner forgot it on purpose).
   void forget(const ActorKey& key, rpc::NodeId node, std::string_view reason);
+  // Records a directory change of `key` (the hand-off checker's evidence).
+  void record_forget(const ActorKey& key, rpc::NodeId node, std::string_view reason);
   void on_view_change(const cluster::MembershipView& view);
   std::string next_holder();
 

@@ -107,10 +107,26 @@ std::vector<NodeId> hosts(ClusterWorld& c, const ActorKey& key) {
   return out;
 }
 
+// The event's "actor" field as a string; empty when its kind has none.
+std::string_view actor_of(const history::History& h, const history::Event& e) {
+  std::string_view out;
+  std::visit(
+      [&](const auto& payload) {
+        history::for_each_field(payload, [&](std::string_view name, const auto& value) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(value)>, history::Sym>) {
+            if (name == "actor") out = h.str(value);
+          }
+        });
+      },
+      e.payload);
+  return out;
+}
+
 size_t count_events(ClusterWorld& c, std::string_view kind, const std::string& actor) {
+  const history::History& h = c.world().history();
   size_t n = 0;
-  for (const auto& e : c.world().history().events()) {
-    if (e.kind == kind && e.data.value("actor", "") == actor) ++n;
+  for (const auto& e : h.events()) {
+    if (history::kind_name(e.kind()) == kind && actor_of(h, e) == actor) ++n;
   }
   return n;
 }
@@ -194,10 +210,13 @@ TEST(ActorSystemTest, NodePausedPastItsLeaseHasItsWriteRejectedAndIsDetectedAsDu
 
   // The stale node's write reached the store with the old token and was rejected.
   size_t rejected = 0, detected = 0;
-  for (const auto& e : c->world().history().events()) {
-    if (e.node != static_cast<int64_t>(stale) || e.data.value("actor", "") != "counter/p") continue;
-    if (e.kind == "snapshot_write" && !e.data["ok"].get<bool>() && e.data["error"] == "rejected") ++rejected;
-    if (e.kind == "duplicate_detected") ++detected;
+  const history::History& h = c->world().history();
+  for (const auto& e : h.events()) {
+    if (e.node != static_cast<int64_t>(stale) || actor_of(h, e) != "counter/p") continue;
+    if (const auto* w = e.get<history::SnapshotWrite>(); w != nullptr && !w->ok && w->error == history::StoreError::kRejected) {
+      ++rejected;
+    }
+    if (e.is<history::DuplicateDetected>()) ++detected;
   }
   EXPECT_EQ(rejected, 1u);
   EXPECT_EQ(detected, 1u);
@@ -345,8 +364,10 @@ TEST(ActorSystemTest, IdleDeactivationSnapshotsAndReleases) {
   EXPECT_EQ(count_events(*c, "snapshot_write", "lazy_counter/idle"), 1u);
   EXPECT_EQ(count_events(*c, "lease_released", "lazy_counter/idle"), 1u);
   bool idle_reason = false;
-  for (const auto& e : c->world().history().of_kind("deactivation")) {
-    idle_reason |= e->data.value("actor", "") == "lazy_counter/idle" && e->data["reason"] == "idle";
+  const history::History& h = c->world().history();
+  for (size_t i : h.indices_of<history::Deactivation>()) {
+    const auto& d = *h[i].get<history::Deactivation>();
+    idle_reason |= h.str(d.actor) == "lazy_counter/idle" && h.str(d.reason) == "idle";
   }
   EXPECT_TRUE(idle_reason);
   auto lease = c->run<Result<persistence::LeaseRecord>>(1, [](node::OrbitNode& n) {

@@ -132,7 +132,7 @@ void Membership::leave() {
     left_ = true;
     return;
   }
-  env_.recorder.record("membership_leave", Json::object());
+  env_.recorder.record(history::MembershipLeave{});
   std::set<NodeId> targets(config_.seeds.begin(), config_.seeds.end());
   for (const auto& [id, entry] : table_) targets.insert(id);
   for (const auto& [id, candidate] : candidates_) targets.insert(id);
@@ -180,7 +180,7 @@ void Membership::tick() {
     for (auto& [id, entry] : table_) entry.last_heard = std::min(t, entry.last_heard + blind);
     for (auto& [id, candidate] : candidates_) candidate.last_mentioned = std::min(t, candidate.last_mentioned + blind);
     ++stats_.stalls_detected;
-    env_.recorder.record("membership_stall", Json{{"blind_ms", blind / 1ms}});
+    env_.recorder.record(history::MembershipStall{blind});
   }
 
   std::vector<NodeId> silent;
@@ -403,7 +403,7 @@ void Membership::handle_readmitted(NodeId from, const Json& body) {
     return;
   }
   ++stats_.self_removals_noticed;
-  env_.recorder.record("membership_self_removed", Json{{"by", from}});
+  env_.recorder.record(history::MembershipSelfRemoved{static_cast<int64_t>(from)});
   for (size_t i = 0; i < self_removed_observers_.size(); ++i) {
     SelfRemovedObserver observer = self_removed_observers_[i];  // a copy: it may register more
     observer(from);
@@ -416,6 +416,16 @@ void Membership::handle_peer_lost(NodeId peer) {
   if (it == table_.end() || it->second.status == MemberStatus::kSuspect) return;
   it->second.status = MemberStatus::kSuspect;
   publish();
+}
+
+void Membership::record_view() {
+  history::MembershipView event{.version = view_.version};
+  for (const MemberInfo& info : view_.members) {
+    const history::Sym name = env_.recorder.intern(to_string(info.member));
+    event.members.push_back(name);
+    if (info.status == MemberStatus::kSuspect) event.suspect.push_back(name);
+  }
+  env_.recorder.record(std::move(event));
 }
 
 void Membership::publish() {
@@ -433,15 +443,7 @@ void Membership::publish() {
     view_.members = std::move(members);
     ++view_.version;
 
-    Json names = Json::array();
-    Json suspects = Json::array();
-    for (const MemberInfo& info : view_.members) {
-      names.push_back(to_string(info.member));
-      if (info.status == MemberStatus::kSuspect) suspects.push_back(to_string(info.member));
-    }
-    Json record{{"version", view_.version}, {"members", std::move(names)}};
-    if (!suspects.empty()) record["suspect"] = std::move(suspects);
-    env_.recorder.record("membership_view", std::move(record));
+    record_view();
 
     for (size_t i = 0; i < change_observers_.size(); ++i) {
       ChangeObserver observer = change_observers_[i];  // a copy: it may register more

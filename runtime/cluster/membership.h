@@ -51,10 +51,9 @@
 // content changes (members, incarnations or statuses); several changes from one event are
 // one step. Views on different nodes are compared by content, never by version.
 //
-// History: every view change records "membership_view" {"version": v, "members":
-// ["node-0@1", ...], "suspect": [...]} ("suspect" only when non-empty; "name@incarnation").
-// Also "membership_self_removed" {"by": id}, "membership_stall" {"blind_ms": ms} and
-// "membership_leave" {}.
+// History: every view change records history::MembershipView {version, members
+// ["node-0@1", ...], suspect [...]} (suspect empty when none; "name@incarnation").
+// Also MembershipSelfRemoved {by}, MembershipStall {blind} and MembershipLeave.
 //
 // Lifetimes: the RpcNode must outlive the Membership. Observers are called synchronously on
 // the executor and must not destroy the Membership.
@@ -207,6 +206,8 @@ class Membership {
   // Rebuilds the view from the table; on a change bumps the version, records it and calls
   // the observers.
   void publish();
+  // Records the current view (publish's history event).
+  void record_view();
 
   rpc::RpcNode& rpc_;
   env::Env& env_;

@@ -151,12 +151,20 @@ struct Cluster {
   }
 };
 
-// A history's "membership_view" events of one node.
-std::vector<const sim::HistoryEvent*> view_events(const World& world, NodeId node) {
-  std::vector<const sim::HistoryEvent*> out;
-  for (const sim::HistoryEvent* e : world.history().of_kind("membership_view")) {
-    if (e->node == node) out.push_back(e);
+// A history's membership_view events of one node.
+std::vector<const history::MembershipView*> view_events(const World& world, NodeId node) {
+  std::vector<const history::MembershipView*> out;
+  for (size_t i : world.history().indices_of<history::MembershipView>()) {
+    const history::Event& e = world.history()[i];
+    if (e.node == node) out.push_back(e.get<history::MembershipView>());
   }
+  return out;
+}
+
+// The names of a Sym list, as strings.
+std::vector<std::string> names(const World& world, const history::SymList& syms) {
+  std::vector<std::string> out;
+  for (history::Sym s : syms) out.emplace_back(world.history().str(s));
   return out;
 }
 
@@ -175,10 +183,10 @@ TEST(MembershipTest, AllMembersConvergeFromOneSeed) {
     EXPECT_EQ(p->membership.view().version, p->versions.back());
     const auto events = view_events(*c.world, id);
     ASSERT_EQ(events.size(), p->versions.size());
-    EXPECT_EQ(events.back()->data["version"], p->versions.back());
-    EXPECT_EQ(events.back()->data["members"],
-              Json::array({"node-0@1", "node-1@1", "node-2@1", "node-3@1", "node-4@1"}));
-    EXPECT_FALSE(events.back()->data.contains("suspect"));
+    EXPECT_EQ(events.back()->version, p->versions.back());
+    EXPECT_EQ(names(*c.world, events.back()->members),
+              (std::vector<std::string>{"node-0@1", "node-1@1", "node-2@1", "node-3@1", "node-4@1"}));
+    EXPECT_TRUE(events.back()->suspect.empty());
     EXPECT_EQ(p->membership.stats().members_removed, 0u);
   }
   // The ring built from any member's view places alike.
@@ -303,10 +311,10 @@ TEST(MembershipTest, PausedMemberIsRemovedAndRejoinsOnResume) {
   EXPECT_EQ(stats.members_removed, 0u) << "its blind time did not count against the others";
   // Its own view never lost anyone.
   const auto events = view_events(*c.world, 4);
-  for (size_t i = events_before; i < events.size(); ++i) EXPECT_EQ(events[i]->data["members"].size(), 5u);
+  for (size_t i = events_before; i < events.size(); ++i) EXPECT_EQ(events[i]->members.size(), 5u);
   bool recorded = false;
-  for (const sim::HistoryEvent* e : c.world->history().of_kind("membership_self_removed")) {
-    recorded = recorded || e->node == 4;
+  for (size_t i : c.world->history().indices_of<history::MembershipSelfRemoved>()) {
+    recorded = recorded || c.world->history()[i].node == 4;
   }
   EXPECT_TRUE(recorded);
 }
@@ -440,7 +448,7 @@ TEST(MembershipTest, ViewsAreDeterministicForASeed) {
     size_t view_changes = 0;
     const sim::DeterminismReport report = sim::check_determinism(seed, config, [&](World& world) {
       churn(world, std::make_shared<Slots>(config.nodes, nullptr));
-      view_changes = world.history().of_kind("membership_view").size();
+      view_changes = world.history().indices_of<history::MembershipView>().size();
     });
     EXPECT_TRUE(report.deterministic) << "seed " << seed << ": " << report.divergence;
     EXPECT_GT(view_changes, 20u) << "seed " << seed;

@@ -595,7 +595,7 @@ Task<Result<void>> LogProvider::do_release(ActorKey key, std::string holder, uin
   std::vector<StateChange> changes;
   Result<void> outcome = state_.release_lease(key, holder, version, &changes);
   queue(changes);
-  if (env::planted_bug(env::PlantedBug::kReplyBeforeFsync)) co_return outcome;
+  if (env::planted(env::bug_sites::kLogAcksLeaseBeforeFsync)) co_return outcome;
   if (auto durable = co_await durable_barrier(); !durable.ok()) co_return count(durable);
   co_return outcome;
 }
@@ -620,7 +620,7 @@ Task<Result<void>> LogProvider::do_write(Snapshot snapshot, uint64_t expected_ve
   std::vector<StateChange> changes;
   Result<void> outcome = state_.write_snapshot(snapshot, expected_version, clock_.mono_now(), &changes);
   queue(changes);
-  if (env::planted_bug(env::PlantedBug::kReplyBeforeFsync)) co_return outcome;
+  if (env::planted(env::bug_sites::kLogAcksSnapshotBeforeFsync)) co_return outcome;
   if (auto durable = co_await durable_barrier(); !durable.ok()) co_return count(durable);
   co_return outcome;
 }

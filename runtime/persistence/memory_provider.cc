@@ -132,7 +132,7 @@ Result<void> MemoryState::write_snapshot(const Snapshot& snapshot, uint64_t expe
   }
   const LeaseRecord* lease = find_lease(key);
   const uint64_t lease_version = lease != nullptr ? lease->version : 0;
-  if (snapshot.fencing_token != lease_version && !env::planted_bug(env::PlantedBug::kNoFencing)) {
+  if (snapshot.fencing_token != lease_version && !env::planted(env::bug_sites::kStoreIgnoresFencingToken)) {
     ++metrics_.fencing_rejections;
     return make_error(ErrorCode::kRejected, "stale fencing token: snapshot of " + key.to_string() + " carries " +
                                                 std::to_string(snapshot.fencing_token) + ", the lease is at version " +
@@ -294,7 +294,7 @@ Task<Result<std::vector<LeaseRecord>>> MemoryProvider::do_list_leases(std::optio
   co_return state_.list_leases(kind);
 }
 Task<Result<void>> MemoryProvider::do_write(Snapshot snapshot, uint64_t expected_version) {
-  if (env::planted_bug(env::PlantedBug::kCasIgnoresVersion)) {
+  if (env::planted(env::bug_sites::kStoreIgnoresExpectedVersion)) {
     // Planted bug (test-only builds): last writer wins, whatever version the writer expected.
     auto it = state_.snapshots().find(snapshot.key);
     expected_version = it == state_.snapshots().end() ? 0 : it->second.rbegin()->first;

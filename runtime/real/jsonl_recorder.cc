@@ -8,23 +8,14 @@
 #include <cstring>
 #include <ctime>
 
+#include "reports/history_jsonl.h"
+
 namespace orbit::real {
 
 int64_t true_time_ns(int64_t epoch_ns) {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec - epoch_ns;
-}
-
-std::string history_line(int64_t time_ns, int64_t node, const std::string& kind, nlohmann::json data) {
-  if (data.is_null()) data = nlohmann::json::object();
-  nlohmann::json line = nlohmann::json::object();
-  line["t"] = time_ns;
-  line["node"] = node;
-  line["kind"] = kind;
-  line["data"] = std::move(data);
-  // Replace invalid UTF-8 rather than throw: error messages may carry arbitrary bytes.
-  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<std::unique_ptr<JsonlRecorder>> JsonlRecorder::open(const std::string& path, int64_t node, int64_t epoch_ns) {
@@ -40,12 +31,18 @@ JsonlRecorder::JsonlRecorder(int fd, std::string path, int64_t node, int64_t epo
 
 JsonlRecorder::~JsonlRecorder() { ::close(fd_); }
 
-void JsonlRecorder::record(std::string kind, nlohmann::json data) { record_for(node_, std::move(kind), std::move(data)); }
+history::Sym JsonlRecorder::intern(std::string_view s) {
+  std::lock_guard lock(mutex_);
+  return names_.intern(s);
+}
 
-void JsonlRecorder::record_for(int64_t node, std::string kind, nlohmann::json data) {
+void JsonlRecorder::record(history::Payload event) { record_for(node_, std::move(event)); }
+
+void JsonlRecorder::record_for(int64_t node, history::Payload event) {
   std::lock_guard lock(mutex_);
   // Stamped under the lock, so times within one file never decrease.
-  std::string line = history_line(true_time_ns(epoch_ns_), node, kind, std::move(data));
+  const history::Event stamped{true_time_ns(epoch_ns_), node, std::move(event)};
+  std::string line = reports::render_event(names_, stamped);
   line += '\n';
   ssize_t n;
   do {

@@ -1,7 +1,8 @@
-// JsonlRecorder: real mode's env::Recorder. Each event becomes one line of the history JSON
-// Lines format the checkers read (sim/history.h):
+// JsonlRecorder: real mode's env::Recorder. Each typed event (history/event.h) becomes one
+// line of the history's JSON Lines form (reports/history_jsonl.h, docs/HISTORY.md):
 //   {"data":{...},"kind":"<kind>","node":<id>,"t":<true time ns>}
-// (keys sorted, as sim::HistoryEvent::to_json_line writes them).
+// The recorder keeps its own string table for intern(); names are written as strings, so
+// the files of different processes merge by parsing (tools/real/history_merge.h).
 //
 // "True time" in real mode: every process of one cluster on one machine stamps its events
 // with CLOCK_REALTIME minus a common epoch the launcher hands out (--epoch-ns), so files of
@@ -15,7 +16,8 @@
 // A failed write is counted (write_errors()) and reported once on stderr; recording never
 // throws into the runtime.
 //
-// Thread-safety: record() may be called from any thread (a mutex orders the lines).
+// Thread-safety: intern() and record() may be called from any thread (one mutex covers the
+// string table and orders the lines).
 #pragma once
 
 #include <atomic>
@@ -24,8 +26,7 @@
 #include <mutex>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "history/history.h"
 #include "runtime/env/recorder.h"
 #include "runtime/env/result.h"
 
@@ -34,23 +35,20 @@ namespace orbit::real {
 // CLOCK_REALTIME in nanoseconds minus `epoch_ns`: the common "true time" of one real-mode run.
 [[nodiscard]] int64_t true_time_ns(int64_t epoch_ns);
 
-// One history line (without the newline), in sim::HistoryEvent::to_json_line's format.
-[[nodiscard]] std::string history_line(int64_t time_ns, int64_t node, const std::string& kind,
-                                       nlohmann::json data);
-
 class JsonlRecorder final : public env::Recorder {
  public:
   // Opens (creating, appending to) `path`. `node` stamps every event (-1 for the launcher,
-  // as sim::kWorldNode). Errors: kIo naming the path.
+  // as history::kWorldNode). Errors: kIo naming the path.
   [[nodiscard]] static Result<std::unique_ptr<JsonlRecorder>> open(const std::string& path, int64_t node,
                                                                    int64_t epoch_ns);
   ~JsonlRecorder() override;
   JsonlRecorder(const JsonlRecorder&) = delete;
   JsonlRecorder& operator=(const JsonlRecorder&) = delete;
 
-  void record(std::string kind, nlohmann::json data) override;
+  history::Sym intern(std::string_view s) override;
+  void record(history::Payload event) override;
   // As record(), for a different node id (the launcher records faults on the node they hit).
-  void record_for(int64_t node, std::string kind, nlohmann::json data);
+  void record_for(int64_t node, history::Payload event);
 
   [[nodiscard]] uint64_t lines_written() const { return lines_written_.load(); }
   [[nodiscard]] uint64_t write_errors() const { return write_errors_.load(); }
@@ -64,6 +62,7 @@ class JsonlRecorder final : public env::Recorder {
   int64_t node_;
   int64_t epoch_ns_;
   std::mutex mutex_;
+  history::History names_;  // the string table only (guarded by mutex_); no events
   std::atomic<uint64_t> lines_written_{0};
   std::atomic<uint64_t> write_errors_{0};
 };

@@ -190,7 +190,7 @@ void RpcNode::on_frame(NodeId from, const Bytes& bytes) {
     return;
   }
   if (!first_time(from, frame["s"].get<uint64_t>(), frame["i"].get<uint64_t>()) &&
-      !env::planted_bug(env::PlantedBug::kAtLeastOnceRpc)) {
+      !env::planted(env::bug_sites::kRpcServesDuplicateFrames)) {
     ++stats_.duplicate_requests;
     return;
   }

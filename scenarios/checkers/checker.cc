@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "scenarios/checkers/client_ops.h"
 #include "scenarios/checkers/directory_handoff.h"
 #include "scenarios/checkers/durability.h"
 #include "scenarios/checkers/lease_exclusivity.h"
@@ -12,11 +13,28 @@
 
 namespace orbit::checkers {
 
+namespace {
+
+const std::vector<std::unique_ptr<Checker>>& registry() {
+  static const auto* const kRegistry = new std::vector<std::unique_ptr<Checker>>(all_checkers());
+  return *kRegistry;
+}
+
+}  // namespace
+
 std::string_view to_string(Verdict verdict) {
   switch (verdict) {
     case Verdict::kPass: return "pass";
     case Verdict::kViolation: return "violation";
     case Verdict::kUnknown: return "unknown";
+  }
+  return "?";
+}
+
+std::string_view to_string(CheckerClass checker_class) {
+  switch (checker_class) {
+    case CheckerClass::kSafety: return "safety";
+    case CheckerClass::kLiveness: return "liveness";
   }
   return "?";
 }
@@ -34,9 +52,31 @@ std::vector<std::unique_ptr<Checker>> all_checkers() {
   return out;
 }
 
-std::vector<CheckResult> run_all_checkers(const sim::History& history, const CheckContext& context) {
+const Checker* find_checker(std::string_view name) {
+  for (const auto& checker : registry()) {
+    if (checker->name() == name) return checker.get();
+  }
+  return nullptr;
+}
+
+std::optional<std::string> validate_checker_names(const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    if (find_checker(name) != nullptr) continue;
+    std::string known;
+    for (const auto& checker : registry()) {
+      if (!known.empty()) known += ", ";
+      known += checker->name();
+    }
+    return "unknown checker '" + name + "' (known: " + known + ")";
+  }
+  return std::nullopt;
+}
+
+std::vector<CheckResult> run_all_checkers(const history::History& history, const CheckContext& context) {
+  const ClientOps ops = read_client_ops(history);
+  const CheckInput input{history, ops};
   std::vector<CheckResult> results;
-  for (const auto& checker : all_checkers()) results.push_back(checker->check(history, context));
+  for (const auto& checker : registry()) results.push_back(checker->check(input, context));
   return results;
 }
 

@@ -1,7 +1,7 @@
-// Invariant checkers: each reads one recorded sim::History (never runtime internals), so the
+// Invariant checkers: each reads one recorded history::History (never runtime internals), so the
 // same checker judges a simulated run and a real-mode run. A checker returns a typed outcome:
 // pass, violation (with the events involved, as indices into history.events()), or unknown
-// (it could not decide: a search limit, an unreadable event, a history that ends too early).
+// (it could not decide: a search limit, a malformed event, a history that ends too early).
 // Never a bare bool: "unknown" must not be mistaken for "pass".
 //
 // Determinism: a checker's result is a function of the history and the context alone. No wall
@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/history.h"
+#include "history/history.h"
 
 namespace orbit::checkers {
 
@@ -75,13 +75,26 @@ struct CheckContext {
   int64_t liveness_bound_ns = 10'000'000'000;
   // A duplicate activation must be gone by liveness_start_ns + this (true ns).
   int64_t duplicate_detection_bound_ns = 30'000'000'000;
-  // Unused, kept for source compatibility: a wall-time cap would make a verdict depend on the
-  // machine. max_search_steps bounds the linearizability search instead.
-  int64_t linearizability_budget_ns = 2'000'000'000;
   // Total search steps the linearizability checker may spend on one history (all actors).
+  // A step count, never a wall-time cap, so a verdict does not depend on the machine.
   uint64_t max_search_steps = 2'000'000;
   // On a quiet network a directory registration reaches the owner within this (true ns).
   int64_t directory_handoff_bound_ns = 200'000'000;
+};
+
+// A safety checker judges what must never happen; a liveness checker judges what must
+// eventually happen once faults heal. A run's outcome tells them apart.
+enum class CheckerClass { kSafety, kLiveness };
+
+std::string_view to_string(CheckerClass checker_class);
+
+struct ClientOps;  // client_ops.h
+
+// What a checker reads: the history, and its client ops paired once per run (several
+// checkers need them; pairing is a pass over the whole history).
+struct CheckInput {
+  const history::History& history;
+  const ClientOps& ops;
 };
 
 class Checker {
@@ -89,14 +102,27 @@ class Checker {
   virtual ~Checker() = default;
   // Stable, snake_case; the registry is sorted by it.
   virtual std::string_view name() const = 0;
-  // Pure: the same history and context give the same result.
-  virtual CheckResult check(const sim::History& history, const CheckContext& context) const = 0;
+  virtual CheckerClass checker_class() const = 0;
+  // Relative cost: a judge runs lower first. The linearizability search (bounded by a step
+  // budget) is the highest.
+  virtual int cost_order() const = 0;
+  // Pure: the same history and context give the same result. input.ops must be
+  // read_client_ops(input.history).
+  virtual CheckResult check(const CheckInput& input, const CheckContext& context) const = 0;
 };
 
 // The registry: one instance of every checker, sorted by name.
 std::vector<std::unique_ptr<Checker>> all_checkers();
 
-// Runs every registered checker over one history, in registry order.
-std::vector<CheckResult> run_all_checkers(const sim::History& history, const CheckContext& context);
+// The registered checker called `name` (a static registry instance), or nullptr.
+const Checker* find_checker(std::string_view name);
+
+// nullopt when every name is registered, else "unknown checker 'x' (known: a, b, ...)"
+// naming the first unknown one.
+std::optional<std::string> validate_checker_names(const std::vector<std::string>& names);
+
+// Runs every registered checker over one history, in registry order, pairing its client ops
+// once.
+std::vector<CheckResult> run_all_checkers(const history::History& history, const CheckContext& context);
 
 }  // namespace orbit::checkers

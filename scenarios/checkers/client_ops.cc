@@ -4,6 +4,19 @@
 
 namespace orbit::checkers {
 
+namespace {
+
+OpOutcome outcome_of(history::OpType type) {
+  switch (type) {
+    case history::OpType::kOk: return OpOutcome::kOk;
+    case history::OpType::kFail: return OpOutcome::kFail;
+    case history::OpType::kInfo: return OpOutcome::kInfo;
+  }
+  return OpOutcome::kInfo;  // unreachable: the enum is closed
+}
+
+}  // namespace
+
 std::string_view to_string(OpOutcome outcome) {
   switch (outcome) {
     case OpOutcome::kOk: return "ok";
@@ -14,9 +27,9 @@ std::string_view to_string(OpOutcome outcome) {
   return "?";
 }
 
-std::string ClientOp::describe() const {
-  return "op " + std::to_string(id) + " (" + f + " by " + process + " on " + actor + ", " +
-         std::string(to_string(outcome)) + ")";
+std::string ClientOp::describe(const history::History& history) const {
+  return "op " + std::to_string(id) + " (" + std::string(history::enum_name(f)) + " by " + name_of(history, process) +
+         " on " + name_of(history, actor) + ", " + std::string(to_string(outcome)) + ")";
 }
 
 std::vector<size_t> ClientOp::event_indices() const {
@@ -25,62 +38,49 @@ std::vector<size_t> ClientOp::event_indices() const {
   return out;
 }
 
-ClientOps read_client_ops(const sim::History& history) {
+ClientOps read_client_ops(const history::History& history) {
   ClientOps out;
   std::map<int64_t, size_t> by_id;  // op id -> position in out.ops
-  const auto& events = history.events();
-  for (size_t i = 0; i < events.size(); ++i) {
-    const sim::HistoryEvent& e = events[i];
-    if (e.kind == "op_invoke") {
-      const auto id = int_field(e, "op");
-      const auto process = string_field(e, "process");
-      const auto actor = string_field(e, "actor");
-      const auto f = string_field(e, "f");
-      if (!id) { out.malformed.add(history, i, "no integer \"op\""); continue; }
-      if (!process) { out.malformed.add(history, i, "no string \"process\""); continue; }
-      if (!actor) { out.malformed.add(history, i, "no string \"actor\""); continue; }
-      if (!f) { out.malformed.add(history, i, "no string \"f\""); continue; }
-      if (by_id.count(*id) != 0) {
-        out.malformed.add(history, i, "op id " + std::to_string(*id) + " invoked twice");
+  for (size_t i = 0; i < history.size(); ++i) {
+    const history::Event& e = history[i];
+    if (const auto* invoke = e.get<history::OpInvoke>()) {
+      if (by_id.count(invoke->op) != 0) {
+        out.malformed.add(history, i, "op id " + std::to_string(invoke->op) + " invoked twice");
         continue;
       }
       ClientOp op;
-      op.id = *id;
-      op.process = *process;
-      op.actor = *actor;
-      op.f = *f;
-      op.argument = e.data.contains("value") ? e.data["value"] : nlohmann::json();
+      op.id = invoke->op;
+      op.process = invoke->process;
+      op.actor = invoke->actor;
+      op.f = invoke->f;
+      op.value = invoke->value;
+      op.expected = invoke->expected;
       op.invoke_index = i;
       op.invoke_ns = e.time_ns;
-      by_id.emplace(*id, out.ops.size());
-      out.ops.push_back(std::move(op));
-    } else if (e.kind == "op_complete") {
-      const auto id = int_field(e, "op");
-      const auto type = string_field(e, "type");
-      if (!id) { out.malformed.add(history, i, "no integer \"op\""); continue; }
-      auto found = by_id.find(*id);
+      by_id.emplace(invoke->op, out.ops.size());
+      out.ops.push_back(op);
+    } else if (const auto* complete = e.get<history::OpComplete>()) {
+      const std::string id = std::to_string(complete->op);
+      auto found = by_id.find(complete->op);
       if (found == by_id.end()) {
-        out.malformed.add(history, i, "completes op " + std::to_string(*id) + ", which was never invoked before");
+        out.malformed.add(history, i, "completes op " + id + ", which was never invoked before");
         continue;
       }
       ClientOp& op = out.ops[found->second];
       if (op.completed()) {
-        out.malformed.add(history, i, "op " + std::to_string(*id) + " completed twice");
+        out.malformed.add(history, i, "op " + id + " completed twice");
         continue;
       }
-      if (const auto actor = string_field(e, "actor"); actor && *actor != op.actor) {
-        out.malformed.add(history, i, "op " + std::to_string(*id) + " invoked on " + op.actor + " but completed on " + *actor);
+      if (complete->actor != op.actor) {
+        out.malformed.add(history, i, "op " + id + " invoked on " + name_of(history, op.actor) + " but completed on " +
+                                          name_of(history, complete->actor));
         continue;
       }
-      if (!type || (*type != "ok" && *type != "fail" && *type != "info")) {
-        out.malformed.add(history, i, "\"type\" must be \"ok\", \"fail\" or \"info\"");
-        continue;
-      }
-      op.outcome = *type == "ok" ? OpOutcome::kOk : *type == "fail" ? OpOutcome::kFail : OpOutcome::kInfo;
+      op.outcome = outcome_of(complete->type);
       op.complete_index = i;
       op.complete_ns = e.time_ns;
-      op.result = e.data.contains("value") ? e.data["value"] : nlohmann::json();
-      op.precondition_failed = e.data.value("precondition_failed", false);
+      op.result = complete->value;
+      op.precondition_failed = complete->precondition_failed;
     }
   }
   return out;

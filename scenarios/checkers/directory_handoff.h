@@ -31,7 +31,9 @@ namespace orbit::checkers {
 class DirectoryHandoffChecker final : public Checker {
  public:
   std::string_view name() const override { return "directory_handoff"; }
-  CheckResult check(const sim::History& history, const CheckContext& context) const override;
+  CheckerClass checker_class() const override { return CheckerClass::kSafety; }
+  int cost_order() const override { return 30; }
+  CheckResult check(const CheckInput& input, const CheckContext& context) const override;
 };
 
 }  // namespace orbit::checkers

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "scenarios/checkers/test_history.h"
 
 namespace orbit::checkers {
@@ -11,12 +14,19 @@ using testing::ms;
 using testing::sec;
 using testing::TestHistory;
 
-const nlohmann::json kFive = {"n0:1", "n1:1", "n2:1", "n3:1", "n4:1"};
-const nlohmann::json kFour = {"n0:1", "n1:1", "n2:1", "n3:1"};
+const std::vector<std::string> kFive = {"n0:1", "n1:1", "n2:1", "n3:1", "n4:1"};
+const std::vector<std::string> kFour = {"n0:1", "n1:1", "n2:1", "n3:1"};
 
-CheckResult check(const TestHistory& h) {
-  CheckContext context;
-  return DirectoryHandoffChecker().check(h.history, context);
+CheckResult check(const TestHistory& h) { return testing::run(DirectoryHandoffChecker{}, h); }
+
+size_t view(TestHistory& h, int64_t t, int64_t node, uint64_t version, const std::vector<std::string>& members) {
+  history::SymList syms;
+  for (const std::string& m : members) syms.push_back(h.sym(m));
+  return h.event(t, node, history::MembershipView{version, std::move(syms), {}});
+}
+
+size_t place(TestHistory& h, int64_t t, int64_t node, bool owner) {
+  return h.event(t, node, history::DirectoryPlace{h.sym("register/r0"), 1, owner});
 }
 
 // Node 2 holds r0; every member moves to the view without node 4 at 5s; node 1 (the new
@@ -27,11 +37,11 @@ struct HandOff {
   size_t place = 0;
 
   explicit HandOff(int64_t place_at, bool owner = true) {
-    for (int64_t n = 0; n < 5; ++n) h.event(0, n, "membership_view", {{"version", 1}, {"members", kFive}});
+    for (int64_t n = 0; n < 5; ++n) view(h, 0, n, 1, kFive);
     activation = h.activation(sec(1), 2, "register/r0", "n2.b1.a1", 1, 0);
-    h.event(sec(4), 4, "crash", nlohmann::json::object());
-    for (int64_t n = 0; n < 4; ++n) h.event(sec(5) + ms(n), n, "membership_view", {{"version", 2}, {"members", kFour}});
-    place = h.event(place_at, 1, "directory_place", {{"actor", "register/r0"}, {"target", 1}, {"owner", owner}});
+    h.crash(sec(4), 4);
+    for (int64_t n = 0; n < 4; ++n) view(h, sec(5) + ms(n), n, 2, kFour);
+    place = checkers::place(h, place_at, 1, owner);
   }
 };
 
@@ -65,17 +75,17 @@ TEST(DirectoryHandoffTest, AFaultAfterTheRegistrationExcusesThePlacement) {
   // The same history with a partition between the view change and the placement.
   TestHistory h;
   for (const auto& e : f.h.history.events()) {
-    if (e.kind == "directory_place") h.event(ms(5500), -1, "partition", {{"a", {1}}, {"b", {2}}, {"one_way", false}});
-    h.event(e.time_ns, e.node, e.kind, e.data);
+    if (e.is<history::DirectoryPlace>()) h.event(ms(5500), -1, history::Partition{{1}, {2}, false});
+    h.copy(f.h, e);
   }
   EXPECT_EQ(check(h).verdict, Verdict::kPass);
 }
 
 TEST(DirectoryHandoffTest, ALossyNetworkExcusesThePlacement) {
   TestHistory h;
-  h.event(0, -1, "network_config", {{"loss", 0.1}, {"duplicate", 0.0}});
+  h.event(0, -1, history::NetworkConfig{.loss = 0.1, .duplicate = 0.0});
   HandOff f(sec(6));
-  for (const auto& e : f.h.history.events()) h.event(e.time_ns, e.node, e.kind, e.data);
+  for (const auto& e : f.h.history.events()) h.copy(f.h, e);
   EXPECT_EQ(check(h).verdict, Verdict::kPass);
   // A later clean network_config is itself noise: judged again only after a new registration.
 }
@@ -84,8 +94,10 @@ TEST(DirectoryHandoffTest, ANameTheOwnerForgotMayBePlacedAgain) {
   TestHistory h;
   HandOff f(sec(6));
   for (const auto& e : f.h.history.events()) {
-    if (e.kind == "directory_place") h.event(ms(5800), 1, "directory_forget", {{"actor", "register/r0"}, {"node", 2}, {"reason", "no_answer"}});
-    h.event(e.time_ns, e.node, e.kind, e.data);
+    if (e.is<history::DirectoryPlace>()) {
+      h.event(ms(5800), 1, history::DirectoryForget{h.sym("register/r0"), 2, h.sym("no_answer")});
+    }
+    h.copy(f.h, e);
   }
   EXPECT_EQ(check(h).verdict, Verdict::kPass);
 }
@@ -93,8 +105,8 @@ TEST(DirectoryHandoffTest, ANameTheOwnerForgotMayBePlacedAgain) {
 TEST(DirectoryHandoffTest, DifferentViewsOrAnEndedClaimPass) {
   {
     HandOff f(sec(6));
-    f.h.event(sec(7), 1, "membership_view", {{"version", 3}, {"members", kFive}});
-    f.h.event(sec(8), 1, "directory_place", {{"actor", "register/r0"}, {"target", 1}, {"owner", true}});
+    view(f.h, sec(7), 1, 3, kFive);
+    place(f.h, sec(8), 1, true);
     // Only the first placement (same views) is a violation; the second is under another view.
     EXPECT_EQ(check(f.h).violations.size(), 1u);
   }
@@ -102,17 +114,19 @@ TEST(DirectoryHandoffTest, DifferentViewsOrAnEndedClaimPass) {
     TestHistory h;
     HandOff f(sec(6));
     for (const auto& e : f.h.history.events()) {
-      if (e.kind == "directory_place") h.deactivation(ms(5900), 2, "register/r0", "n2.b1.a1", 1);
-      h.event(e.time_ns, e.node, e.kind, e.data);
+      if (e.is<history::DirectoryPlace>()) h.deactivation(ms(5900), 2, "register/r0", "n2.b1.a1", 1);
+      h.copy(f.h, e);
     }
     EXPECT_EQ(check(h).verdict, Verdict::kPass);
   }
 }
 
-TEST(DirectoryHandoffTest, MalformedPlacementIsUnknown) {
+TEST(DirectoryHandoffTest, ALossyLinkExcusesThePlacement) {
   TestHistory h;
-  h.event(0, 1, "directory_place", {{"actor", "register/r0"}, {"target", 1}});
-  EXPECT_EQ(check(h).verdict, Verdict::kUnknown);
+  h.event(0, -1, history::LinkConfig{.from = 1, .to = 2, .loss = 0.0, .duplicate = 0.5});
+  HandOff f(sec(6));
+  for (const auto& e : f.h.history.events()) h.copy(f.h, e);
+  EXPECT_EQ(check(h).verdict, Verdict::kPass);
 }
 
 }  // namespace

@@ -56,34 +56,39 @@ struct Prefix {
 
 }  // namespace
 
-CheckResult DurabilityChecker::check(const sim::History& history, const CheckContext&) const {
-  ClientOps ops = read_client_ops(history);
-  MalformedEvents& malformed = ops.malformed;
+CheckResult DurabilityChecker::check(const CheckInput& input, const CheckContext&) const {
+  const history::History& history = input.history;
+  MalformedEvents malformed = input.ops.malformed;
+  using history::OpFunction;
 
-  std::map<std::string, std::vector<Add>> adds;
-  std::map<std::string, std::vector<Read>> reads;
-  for (const ClientOp& op : ops.ops) {
-    if (op.f != "add") continue;
-    if (!op.argument.is_number_integer()) {
+  // Keyed by the actor's name, not its Sym: the order of violations and of the sums must
+  // not depend on which name the history interned first.
+  std::map<std::string_view, std::vector<Add>> adds;
+  std::map<std::string_view, std::vector<Read>> reads;
+  for (const ClientOp& op : input.ops.ops) {
+    if (op.f != OpFunction::kAdd) continue;
+    const std::string_view actor = history.str(op.actor);
+    if (!op.value) {
       malformed.add(history, op.invoke_index, "add needs an integer amount");
-      adds[op.actor];  // still a counter
+      adds[actor];  // still a counter
       continue;
     }
-    adds[op.actor].push_back({&op, op.argument.get<int64_t>()});
+    adds[actor].push_back({&op, *op.value});
   }
   size_t ignored = 0;
-  for (const ClientOp& op : ops.ops) {
-    if (adds.count(op.actor) == 0 || op.f == "add") continue;
-    if (op.f != "read") {
+  for (const ClientOp& op : input.ops.ops) {
+    const std::string_view actor = history.str(op.actor);
+    if (adds.count(actor) == 0 || op.f == OpFunction::kAdd) continue;
+    if (op.f != OpFunction::kRead) {
       ++ignored;
       continue;
     }
     if (op.outcome != OpOutcome::kOk) continue;
-    if (!op.result.is_number_integer()) {
+    if (!op.result) {
       malformed.add(history, op.complete_index, "a counter read needs an integer value");
       continue;
     }
-    reads[op.actor].push_back({&op, op.result.get<int64_t>()});
+    reads[actor].push_back({&op, *op.result});
   }
 
   std::vector<Violation> violations;
@@ -117,9 +122,9 @@ CheckResult DurabilityChecker::check(const sim::History& history, const CheckCon
       const Sum upper = base + (by_invoke.positive[maybe] - by_completion.positive[done]);
       if (lower <= r.value && r.value <= upper) continue;
       Violation v;
-      v.actor = actor;
+      v.actor = std::string(actor);
       v.events = r.op->event_indices();
-      const std::string read = "read " + r.op->describe() + " returned " + std::to_string(r.value);
+      const std::string read = "read " + r.op->describe(history) + " returned " + std::to_string(r.value);
       if (r.value < lower) {
         v.explanation = "acknowledged add lost: " + read + ", but the adds acknowledged before it was invoked " +
                         "(with every maybe-applied negative one) sum to at least " + sum_to_string(lower) + ": " +

@@ -23,7 +23,9 @@ namespace orbit::checkers {
 class DurabilityChecker final : public Checker {
  public:
   std::string_view name() const override { return "durability"; }
-  CheckResult check(const sim::History& history, const CheckContext& context) const override;
+  CheckerClass checker_class() const override { return CheckerClass::kSafety; }
+  int cost_order() const override { return 20; }
+  CheckResult check(const CheckInput& input, const CheckContext& context) const override;
 };
 
 }  // namespace orbit::checkers

@@ -5,41 +5,6 @@
 
 namespace orbit::checkers {
 
-namespace {
-
-const nlohmann::json* field(const sim::HistoryEvent& event, std::string_view key) {
-  if (!event.data.is_object()) return nullptr;
-  auto it = event.data.find(key);
-  if (it == event.data.end()) return nullptr;
-  return &*it;
-}
-
-}  // namespace
-
-std::optional<std::string> string_field(const sim::HistoryEvent& event, std::string_view key) {
-  const nlohmann::json* value = field(event, key);
-  if (value == nullptr || !value->is_string()) return std::nullopt;
-  return value->get<std::string>();
-}
-
-std::optional<int64_t> int_field(const sim::HistoryEvent& event, std::string_view key) {
-  const nlohmann::json* value = field(event, key);
-  if (value == nullptr) return std::nullopt;
-  if (value->is_number_unsigned()) {
-    const auto u = value->get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
-    return static_cast<int64_t>(u);
-  }
-  if (value->is_number_integer()) return value->get<int64_t>();
-  return std::nullopt;
-}
-
-std::optional<bool> bool_field(const sim::HistoryEvent& event, std::string_view key) {
-  const nlohmann::json* value = field(event, key);
-  if (value == nullptr || !value->is_boolean()) return std::nullopt;
-  return value->get<bool>();
-}
-
 int64_t saturating_add(int64_t a, int64_t b) {
   int64_t sum = 0;
   if (!__builtin_add_overflow(a, b, &sum)) return sum;
@@ -57,15 +22,16 @@ std::string format_ns(int64_t ns) {
   return (negative ? "-" : "") + std::to_string(magnitude / 1'000'000'000ULL) + "." + fraction + "s";
 }
 
-std::string describe_event(const sim::History& history, size_t index) {
+std::string describe_event(const history::History& history, size_t index) {
   if (index >= history.size()) return "event " + std::to_string(index) + " (out of range)";
-  const sim::HistoryEvent& e = history.events()[index];
-  std::string out = "event " + std::to_string(index) + " (" + e.kind + ", t=" + format_ns(e.time_ns);
-  if (e.node != sim::kWorldNode) out += ", node " + std::to_string(e.node);
+  const history::Event& e = history[index];
+  std::string out = "event " + std::to_string(index) + " (" + std::string(history::kind_name(e.kind())) +
+                    ", t=" + format_ns(e.time_ns);
+  if (e.node != history::kWorldNode) out += ", node " + std::to_string(e.node);
   return out + ")";
 }
 
-void MalformedEvents::add(const sim::History& history, size_t index, std::string_view what) {
+void MalformedEvents::add(const history::History& history, size_t index, std::string_view what) {
   ++count_;
   if (examples_.size() < kExamples) examples_.push_back(describe_event(history, index) + ": " + std::string(what));
 }

@@ -1,26 +1,23 @@
-// Reading history events defensively. Histories come from the simulator and from real
-// clusters (possibly older runtimes), so a field may be missing or have the wrong type; a
-// checker records such an event as malformed instead of guessing, and a history with a
-// malformed event it needed can at best be "unknown", never "pass".
+// Helpers every checker shares: time formatting, saturating deadlines, event descriptions,
+// the count of events a checker could not make sense of, and assembling a result.
+//
+// Typed events cannot lack a field or carry one of the wrong type, so "malformed" here
+// means semantically malformed: an op id invoked twice, a completion without its invoke, a
+// holder activated twice without a deactivation, a drift no clock can have. A checker
+// records such an event instead of guessing, and a history with a malformed event it
+// needed can at best be "unknown", never "pass".
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "history/history.h"
 #include "scenarios/checkers/checker.h"
-#include "sim/history.h"
 
 namespace orbit::checkers {
-
-// The field if present with the right type; nullopt otherwise. int_field accepts only JSON
-// integers representable as int64_t (never floats).
-std::optional<std::string> string_field(const sim::HistoryEvent& event, std::string_view key);
-std::optional<int64_t> int_field(const sim::HistoryEvent& event, std::string_view key);
-std::optional<bool> bool_field(const sim::HistoryEvent& event, std::string_view key);
 
 // a + b, clamped to [INT64_MIN, INT64_MAX]: deadlines built from "no deadline" (INT64_MAX)
 // stay "no deadline".
@@ -30,15 +27,20 @@ int64_t saturating_add(int64_t a, int64_t b);
 std::string format_ns(int64_t ns);
 
 // "event 12 (lease_acquired, t=1.500000000s, node 2)".
-std::string describe_event(const sim::History& history, size_t index);
+std::string describe_event(const history::History& history, size_t index);
 
-// Counts the events a checker could not read and remembers the first few for the note.
+// The string of a history name (an actor, holder or process), owned.
+inline std::string name_of(const history::History& history, history::Sym sym) {
+  return std::string(history.str(sym));
+}
+
+// Counts the events a checker could not use and remembers the first few for the note.
 class MalformedEvents {
  public:
-  void add(const sim::History& history, size_t index, std::string_view what);
+  void add(const history::History& history, size_t index, std::string_view what);
   bool empty() const { return count_ == 0; }
   size_t count() const { return count_; }
-  // "" when empty, else "2 malformed events ignored; first: event 3 (...): no integer \"op\"".
+  // "" when empty, else "2 malformed events ignored; first: event 3 (...): op id 7 invoked twice".
   std::string summary() const;
 
  private:

@@ -16,8 +16,8 @@ namespace {
 constexpr int64_t kPpmScale = 1'000'000;
 
 struct Belief {
-  std::string actor;
-  std::string holder;
+  history::Sym actor;
+  history::Sym holder;
   int64_t node = 0;
   int64_t version = 0;
   int64_t start_ns = 0;
@@ -41,11 +41,42 @@ int64_t local_to_true_ns(int64_t local_ns, int64_t ppm) {
   return static_cast<int64_t>(true_ns);
 }
 
-using HolderKey = std::pair<std::string, std::string>;  // (actor, holder)
+using HolderKey = std::pair<history::Sym, history::Sym>;  // (actor, holder)
+
+// The (actor, holder) of any event that names both: every event a holder records for an
+// actor does (activation, snapshot_write, ...).
+std::optional<HolderKey> holder_key(const history::Event& event) {
+  return std::visit(
+      [](const auto& payload) -> std::optional<HolderKey> {
+        if constexpr (requires { payload.actor; payload.holder; }) {
+          return HolderKey{payload.actor, payload.holder};
+        } else {
+          return std::nullopt;
+        }
+      },
+      event.payload);
+}
+
+// What a belief-opening event (lease_acquired, lease_renewed) grants.
+struct Grant {
+  int64_t version = 0;
+  int64_t valid_for_local_ns = 0;  // on the holder's clock
+};
+
+std::optional<Grant> grant_of(const history::Event& event) {
+  if (const auto* acquired = event.get<history::LeaseAcquired>()) {
+    return Grant{acquired->version, acquired->valid_for.count()};
+  }
+  if (const auto* renewed = event.get<history::LeaseRenewed>()) {
+    return Grant{renewed->version, renewed->valid_for.count()};
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
-CheckResult LeaseExclusivityChecker::check(const sim::History& history, const CheckContext&) const {
+CheckResult LeaseExclusivityChecker::check(const CheckInput& input, const CheckContext&) const {
+  const history::History& history = input.history;
   MalformedEvents malformed;
   std::vector<Belief> beliefs;
   std::map<int64_t, std::pair<int64_t, size_t>> drift_by_node;  // node -> (ppm, event)
@@ -68,87 +99,78 @@ CheckResult LeaseExclusivityChecker::check(const sim::History& history, const Ch
 
   const auto& events = history.events();
   for (size_t i = 0; i < events.size(); ++i) {
-    const sim::HistoryEvent& e = events[i];
-    if (e.kind == "clock_drift") {
-      const auto ppm = int_field(e, "ppm");
-      if (!ppm || *ppm <= -kPpmScale) {
+    const history::Event& e = events[i];
+    if (const auto* drift = e.get<history::ClockDrift>()) {
+      if (drift->ppm <= -kPpmScale) {
         malformed.add(history, i, "clock_drift needs an integer \"ppm\" > -1000000");
         continue;
       }
-      drift_by_node[e.node] = {*ppm, i};
+      drift_by_node[e.node] = {drift->ppm, i};
       continue;
     }
-    if (e.kind == "crash") {
+    if (e.is<history::Crash>()) {
       cut(open_by_node[e.node], e.time_ns, i);
       continue;
     }
-    const bool starts = e.kind == "lease_acquired" || e.kind == "lease_renewed";
-    const bool ends_now = e.kind == "deactivation" || e.kind == "lease_lost";
-    const bool ends_before = e.kind == "lease_released" || e.kind == "activation_failed";
-    const auto actor = string_field(e, "actor");
-    const auto holder = string_field(e, "holder");
-    if (!starts && !ends_now && !ends_before) {
-      // Any other event a holder records (activation, snapshot_write, ...) shows it was
-      // still at work: the release cut below uses the latest one.
-      if (actor && holder) last_event_ns[{*actor, *holder}] = e.time_ns;
-      continue;
-    }
-    if (!actor || !holder) {
-      malformed.add(history, i, "needs string \"actor\" and \"holder\"");
-      continue;
-    }
-    const HolderKey key{*actor, *holder};
-    if (starts) {
-      const auto valid_for = int_field(e, "valid_for_ns");
-      if (!valid_for) {
-        malformed.add(history, i, "no integer \"valid_for_ns\"");
-        continue;
-      }
+    const std::optional<HolderKey> key = holder_key(e);
+    // A snapshot_integrity_failure names its holder but is not work the holder did with the
+    // lease (it is recorded while loading); the release cut has never counted it.
+    if (!key || e.is<history::SnapshotIntegrityFailure>()) continue;
+    const std::optional<Grant> grant = grant_of(e);
+    const bool ends_now = e.is<history::Deactivation>() || e.is<history::LeaseLost>();
+    const bool ends_before = e.is<history::LeaseReleased>() || e.is<history::ActivationFailed>();
+    if (grant) {
+      const int64_t valid_for = grant->valid_for_local_ns;
       Belief belief;
-      belief.actor = *actor;
-      belief.holder = *holder;
+      belief.actor = key->first;
+      belief.holder = key->second;
       belief.node = e.node;
-      belief.version = int_field(e, "version").value_or(-1);
+      belief.version = grant->version;
       belief.start_ns = e.time_ns;
-      belief.valid_for_local_ns = *valid_for;
+      belief.valid_for_local_ns = valid_for;
       if (auto d = drift_by_node.find(e.node); d != drift_by_node.end()) {
         belief.drift_ppm = d->second.first;
         belief.drift_event = d->second.second;
       }
-      belief.end_ns = saturating_add(e.time_ns, local_to_true_ns(*valid_for, belief.drift_ppm));
+      belief.end_ns = saturating_add(e.time_ns, local_to_true_ns(valid_for, belief.drift_ppm));
       belief.event = i;
-      open_by_holder[key].push_back(beliefs.size());
+      open_by_holder[*key].push_back(beliefs.size());
       open_by_node[e.node].push_back(beliefs.size());
       beliefs.push_back(std::move(belief));
-      last_event_ns[key] = e.time_ns;
+      last_event_ns[*key] = e.time_ns;
     } else if (ends_now) {
-      cut(open_by_holder[key], e.time_ns, i);
-      last_event_ns[key] = e.time_ns;
+      cut(open_by_holder[*key], e.time_ns, i);
+      last_event_ns[*key] = e.time_ns;
+    } else if (ends_before) {
+      auto last = last_event_ns.find(*key);
+      cut(open_by_holder[*key], last == last_event_ns.end() ? e.time_ns : last->second, i);
     } else {
-      auto last = last_event_ns.find(key);
-      cut(open_by_holder[key], last == last_event_ns.end() ? e.time_ns : last->second, i);
+      // Any other event a holder records (activation, snapshot_write, ...) shows it was
+      // still at work: the release cut above uses the latest one.
+      last_event_ns[*key] = e.time_ns;
     }
   }
 
   // Per actor, a sweep over beliefs ordered by start: a belief can only overlap the ones
   // that start before it ends.
-  std::map<std::string, std::vector<size_t>> by_actor;
+  // Keyed by the actor's name, not its Sym: violations of one instant come out in name order.
+  std::map<std::string_view, std::vector<size_t>> by_actor;
   for (size_t b = 0; b < beliefs.size(); ++b) {
-    if (beliefs[b].end_ns > beliefs[b].start_ns) by_actor[beliefs[b].actor].push_back(b);
+    if (beliefs[b].end_ns > beliefs[b].start_ns) by_actor[history.str(beliefs[b].actor)].push_back(b);
   }
   std::vector<Violation> violations;
   size_t overlapping_pairs = 0;
-  std::set<std::string> holders;
+  std::set<HolderKey> holders;
   for (auto& [actor, list] : by_actor) {
     std::stable_sort(list.begin(), list.end(), [&](size_t a, size_t b) {
       if (beliefs[a].start_ns != beliefs[b].start_ns) return beliefs[a].start_ns < beliefs[b].start_ns;
       return beliefs[a].event < beliefs[b].event;
     });
-    std::map<std::pair<std::string, std::string>, size_t> reported;  // holder pair -> violation
+    std::map<std::pair<history::Sym, history::Sym>, size_t> reported;  // holder pair -> violation
     std::map<size_t, size_t> extra_overlaps;                          // violation -> more pairs
     for (size_t x = 0; x < list.size(); ++x) {
       const Belief& a = beliefs[list[x]];
-      holders.insert(actor + "\n" + a.holder);
+      holders.insert({a.actor, a.holder});
       for (size_t y = x + 1; y < list.size() && beliefs[list[y]].start_ns < a.end_ns; ++y) {
         const Belief& b = beliefs[list[y]];
         if (a.holder == b.holder) continue;
@@ -161,22 +183,25 @@ CheckResult LeaseExclusivityChecker::check(const sim::History& history, const Ch
         const int64_t from = b.start_ns;
         const int64_t to = std::min(a.end_ns, b.end_ns);
         auto describe = [&](const Belief& belief) {
-          std::string s = belief.holder + " (node " + std::to_string(belief.node) + ", lease version " +
-                          std::to_string(belief.version) + ") from " + events[belief.event].kind + " at " +
+          std::string s = name_of(history, belief.holder) + " (node " + std::to_string(belief.node) +
+                          ", lease version " + std::to_string(belief.version) + ") from " +
+                          std::string(history::kind_name(events[belief.event].kind())) + " at " +
                           format_ns(belief.start_ns) + ", valid_for " + std::to_string(belief.valid_for_local_ns) +
                           " local ns";
           if (belief.drift_ppm != 0) s += " at " + std::to_string(belief.drift_ppm) + " ppm drift";
           s += ", believed until " + format_ns(belief.end_ns);
-          if (belief.cut_event) s += " (cut by " + events[*belief.cut_event].kind + ")";
+          if (belief.cut_event) {
+            s += " (cut by " + std::string(history::kind_name(events[*belief.cut_event].kind())) + ")";
+          }
           return s;
         };
         Violation v;
-        v.actor = actor;
-        v.explanation = "two holders believed they held the lease of " + actor + " during [" + format_ns(from) +
+        v.actor = std::string(actor);
+        v.explanation = "two holders believed they held the lease of " + v.actor + " during [" + format_ns(from) +
                         ", " + format_ns(to) + ") (" + std::to_string(to - from) + " ns): " + describe(a) + "; " +
                         describe(b);
         for (const Belief* belief : {&a, &b}) {
-          v.holders.push_back(HolderRef{belief->holder, belief->node,
+          v.holders.push_back(HolderRef{name_of(history, belief->holder), belief->node,
                                         belief->version >= 0 ? std::optional<int64_t>(belief->version) : std::nullopt,
                                         belief->event});
           v.events.push_back(belief->event);

@@ -2,7 +2,7 @@
 // time, that they hold it.
 //
 // A holder's belief is what it would act on. Each lease_acquired / lease_renewed event
-// {actor, holder, version, valid_for_ns} opens a belief interval [t, t + valid_for) where
+// {actor, holder, version, valid_for} opens a belief interval [t, t + valid_for) where
 // valid_for is measured on the holder node's monotonic clock and converted to true time with
 // that node's drift in force at the event (the last clock_drift {ppm} of that node before it:
 // true = local * 1e6 / (1e6 + ppm), rounded up; a slow clock makes the belief last longer).
@@ -26,7 +26,9 @@ namespace orbit::checkers {
 class LeaseExclusivityChecker final : public Checker {
  public:
   std::string_view name() const override { return "lease_exclusivity"; }
-  CheckResult check(const sim::History& history, const CheckContext& context) const override;
+  CheckerClass checker_class() const override { return CheckerClass::kSafety; }
+  int cost_order() const override { return 50; }
+  CheckResult check(const CheckInput& input, const CheckContext& context) const override;
 };
 
 }  // namespace orbit::checkers

@@ -29,43 +29,21 @@ struct RegisterOp {
   size_t ret = kNever;    // event index of the ok completion, or kNever
 };
 
-// Values are compared by canonical JSON text, with integral floats made integers so that
-// 1 and 1.0 are the same value.
-nlohmann::json normalize(const nlohmann::json& v) {
-  if (v.is_number_float()) {
-    const double d = v.get<double>();
-    if (d >= -9.0e18 && d <= 9.0e18 && static_cast<double>(static_cast<int64_t>(d)) == d) {
-      return static_cast<int64_t>(d);
-    }
-    return v;
-  }
-  if (v.is_array()) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& e : v) out.push_back(normalize(e));
-    return out;
-  }
-  if (v.is_object()) {
-    nlohmann::json out = nlohmann::json::object();
-    for (auto it = v.begin(); it != v.end(); ++it) out[it.key()] = normalize(it.value());
-    return out;
-  }
-  return v;
-}
-
+// Register values by id: 0 is null (unset, the initial value), integers get ids in first-use
+// order. Ids only need to be consistent within one history; the text is what notes print.
 class ValueTable {
  public:
-  ValueTable() { intern(nullptr); }  // id 0: null, the initial value
-  int intern(const nlohmann::json& v) {
-    std::string text = normalize(v).dump();
-    auto [it, inserted] = ids_.emplace(text, static_cast<int>(texts_.size()));
-    if (inserted) texts_.push_back(std::move(text));
+  int intern(const history::OptInt& v) {
+    if (!v) return 0;
+    auto [it, inserted] = ids_.emplace(*v, static_cast<int>(values_.size()) + 1);
+    if (inserted) values_.push_back(*v);
     return it->second;
   }
-  const std::string& text(int id) const { return texts_[static_cast<size_t>(id)]; }
+  std::string text(int id) const { return id == 0 ? "null" : std::to_string(values_[static_cast<size_t>(id) - 1]); }
 
  private:
-  std::map<std::string, int> ids_;
-  std::vector<std::string> texts_;
+  std::map<int64_t, int> ids_;
+  std::vector<int64_t> values_;
 };
 
 // A configuration: the register value and the set of linearized ops, stored compactly. The
@@ -247,7 +225,7 @@ SearchResult search(const std::vector<RegisterOp>& ops, uint64_t step_budget) {
   }
 }
 
-std::string describe_op(const RegisterOp& op, const ValueTable& values) {
+std::string describe_op(const history::History& history, const RegisterOp& op, const ValueTable& values) {
   const ClientOp& c = *op.source;
   std::string what;
   switch (op.kind) {
@@ -255,7 +233,8 @@ std::string describe_op(const RegisterOp& op, const ValueTable& values) {
     case OpKind::kWrite: what = "write " + values.text(op.a); break;
     case OpKind::kCas: what = "cas [" + values.text(op.a) + ", " + values.text(op.b) + "]"; break;
   }
-  return "op " + std::to_string(c.id) + " (" + what + " by " + c.process + ", " + std::string(to_string(c.outcome)) + ")";
+  return "op " + std::to_string(c.id) + " (" + what + " by " + name_of(history, c.process) + ", " +
+         std::string(to_string(c.outcome)) + ")";
 }
 
 struct ActorOps {
@@ -266,15 +245,18 @@ struct ActorOps {
 
 }  // namespace
 
-CheckResult LinearizabilityChecker::check(const sim::History& history, const CheckContext& context) const {
-  ClientOps client = read_client_ops(history);
-  MalformedEvents& malformed = client.malformed;
+CheckResult LinearizabilityChecker::check(const CheckInput& input, const CheckContext& context) const {
+  const history::History& history = input.history;
+  MalformedEvents malformed = input.ops.malformed;
   ValueTable values;
+  using history::OpFunction;
 
-  std::map<std::string, ActorOps> actors;
-  for (const ClientOp& c : client.ops) {
-    ActorOps& actor = actors[c.actor];
-    if (c.f != "read" && c.f != "write" && c.f != "cas") {
+  // Keyed by the actor's name, not its Sym: equal-sized actors are searched in name order,
+  // which decides how the shared step budget is spent.
+  std::map<std::string_view, ActorOps> actors;
+  for (const ClientOp& c : input.ops.ops) {
+    ActorOps& actor = actors[history.str(c.actor)];
+    if (c.f == OpFunction::kAdd) {
       actor.is_register = false;
       continue;
     }
@@ -285,37 +267,33 @@ CheckResult LinearizabilityChecker::check(const sim::History& history, const Che
     op.call = c.invoke_index;
     op.ret = op.required ? c.complete_index : kNever;
     if (!op.required) ++actor.indeterminate;
-    if (c.f == "read") {
+    if (c.f == OpFunction::kRead) {
       if (!op.required) continue;  // an unknown read constrains nothing
       op.kind = OpKind::kRead;
       op.a = values.intern(c.result);
-    } else if (c.f == "write") {
+    } else if (c.f == OpFunction::kWrite) {
       op.kind = OpKind::kWrite;
-      op.a = values.intern(c.argument);
+      op.a = values.intern(c.value);
     } else {
-      if (!c.argument.is_array() || c.argument.size() != 2) {
-        malformed.add(history, c.invoke_index, "cas needs [expected, new]");
-        continue;
-      }
       op.kind = OpKind::kCas;
-      op.a = values.intern(c.argument[0]);
-      op.b = values.intern(c.argument[1]);
+      op.a = values.intern(c.expected);
+      op.b = values.intern(c.value);
     }
     actor.ops.push_back(op);
   }
 
   // Smallest actors first, so that a hard one exhausting the budget leaves the rest judged.
-  std::vector<const std::string*> order;
+  std::vector<std::string_view> order;
   size_t skipped = 0;
   for (const auto& [name, actor] : actors) {
     if (actor.is_register) {
-      order.push_back(&name);
+      order.push_back(name);
     } else {
       ++skipped;
     }
   }
-  std::stable_sort(order.begin(), order.end(), [&](const std::string* x, const std::string* y) {
-    return actors[*x].ops.size() < actors[*y].ops.size();
+  std::stable_sort(order.begin(), order.end(), [&](std::string_view x, std::string_view y) {
+    return actors[x].ops.size() < actors[y].ops.size();
   });
 
   std::vector<Violation> violations;
@@ -324,15 +302,15 @@ CheckResult LinearizabilityChecker::check(const sim::History& history, const Che
   size_t op_count = 0;
   size_t indeterminate = 0;
   std::vector<std::string> out_of_steps;
-  for (const std::string* name : order) {
-    const ActorOps& actor = actors[*name];
+  for (const std::string_view name : order) {
+    const ActorOps& actor = actors[name];
     op_count += actor.ops.size();
     indeterminate += actor.indeterminate;
     const SearchResult r = search(actor.ops, steps_left);
     steps_used += r.steps;
     steps_left -= std::min(steps_left, r.steps);
     if (r.outcome == SearchOutcome::kOutOfSteps) {
-      out_of_steps.push_back(*name + " (" + std::to_string(actor.ops.size()) + " ops)");
+      out_of_steps.push_back(std::string(name) + " (" + std::to_string(actor.ops.size()) + " ops)");
       continue;
     }
     if (r.outcome == SearchOutcome::kLinearizable) continue;
@@ -351,17 +329,19 @@ CheckResult LinearizabilityChecker::check(const sim::History& history, const Che
       }
     }
     Violation v;
-    v.actor = *name;
-    v.explanation = "not linearizable: register " + *name + ": " + describe_op(stuck, values) +
+    v.actor = std::string(name);
+    v.explanation = "not linearizable: register " + v.actor + ": " + describe_op(history, stuck, values) +
                     " cannot take effect; the furthest partial linearization placed " + std::to_string(r.deepest) +
                     " of " + std::to_string(actor.ops.size()) + " ops and leaves the register at " +
                     values.text(r.stuck_state);
-    if (last_write) v.explanation += "; last write completed before it: " + describe_op(actor.ops[*last_write], values);
+    if (last_write) {
+      v.explanation += "; last write completed before it: " + describe_op(history, actor.ops[*last_write], values);
+    }
     if (!concurrent.empty()) {
       v.explanation += "; concurrent with it: ";
       for (size_t k = 0; k < concurrent.size() && k < kMaxListedOps; ++k) {
         if (k > 0) v.explanation += ", ";
-        v.explanation += describe_op(actor.ops[concurrent[k]], values);
+        v.explanation += describe_op(history, actor.ops[concurrent[k]], values);
       }
       if (concurrent.size() > kMaxListedOps) v.explanation += " and " + std::to_string(concurrent.size() - kMaxListedOps) + " more";
     }

@@ -2,7 +2,8 @@
 // atomically at some instant between each op's invocation and completion.
 //
 // The model, per actor (P-compositionality: a history is linearizable iff each actor's
-// sub-history is, so each actor is searched alone): a register whose initial value is null.
+// sub-history is, so each actor is searched alone): a register of integers whose initial
+// value is null (an op's empty value or expected is null too).
 //   read        ok with value v: takes effect iff the register holds v
 //   write v     register := v
 //   cas [e, n]  ok: takes effect iff the register holds e, then register := n
@@ -30,7 +31,9 @@ namespace orbit::checkers {
 class LinearizabilityChecker final : public Checker {
  public:
   std::string_view name() const override { return "linearizability"; }
-  CheckResult check(const sim::History& history, const CheckContext& context) const override;
+  CheckerClass checker_class() const override { return CheckerClass::kSafety; }
+  int cost_order() const override { return 100; }
+  CheckResult check(const CheckInput& input, const CheckContext& context) const override;
 };
 
 }  // namespace orbit::checkers

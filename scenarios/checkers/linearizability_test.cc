@@ -7,12 +7,13 @@
 namespace orbit::checkers {
 namespace {
 
+using testing::kNull;
 using testing::TestHistory;
 
 const std::string kReg = "register/r1";
 
 CheckResult check(const TestHistory& h, CheckContext context = {}) {
-  return LinearizabilityChecker{}.check(h.history, context);
+  return testing::run(LinearizabilityChecker{}, h, context);
 }
 
 std::string describe(const CheckResult& r) {
@@ -25,11 +26,11 @@ std::string describe(const CheckResult& r) {
 
 TEST(LinearizabilityTest, SequentialHistoryPasses) {
   TestHistory h;
-  h.op(0, 1, 1, "c1", kReg, "read", nullptr, "ok", nullptr);  // the initial value is null
+  h.op(0, 1, 1, "c1", kReg, "read", kNull, "ok", kNull);  // the initial value is null
   h.op(2, 3, 2, "c1", kReg, "write", 1, "ok");
-  h.op(4, 5, 3, "c2", kReg, "read", nullptr, "ok", 1);
-  h.op(6, 7, 4, "c2", kReg, "write", "x", "ok");
-  h.op(8, 9, 5, "c1", kReg, "read", nullptr, "ok", "x");
+  h.op(4, 5, 3, "c2", kReg, "read", kNull, "ok", 1);
+  h.op(6, 7, 4, "c2", kReg, "write", -7, "ok");
+  h.op(8, 9, 5, "c1", kReg, "read", kNull, "ok", -7);
   const CheckResult r = check(h);
   EXPECT_EQ(r.verdict, Verdict::kPass) << describe(r);
   EXPECT_NE(r.note.find("5 ops (0 indeterminate) on 1 registers"), std::string::npos) << r.note;
@@ -39,7 +40,7 @@ TEST(LinearizabilityTest, StaleReadAfterACompletedWriteFails) {
   TestHistory h;
   h.op(0, 1, 1, "c1", kReg, "write", 1, "ok");
   h.op(2, 3, 2, "c1", kReg, "write", 2, "ok");
-  h.op(4, 5, 3, "c2", kReg, "read", nullptr, "ok", 1);  // 2 was written and acknowledged before
+  h.op(4, 5, 3, "c2", kReg, "read", kNull, "ok", 1);  // 2 was written and acknowledged before
   const CheckResult r = check(h);
   ASSERT_EQ(r.verdict, Verdict::kViolation) << describe(r);
   ASSERT_EQ(r.violations.size(), 1u);
@@ -52,13 +53,13 @@ TEST(LinearizabilityTest, StaleReadAfterACompletedWriteFails) {
 }
 
 TEST(LinearizabilityTest, ReadConcurrentWithAWriteMaySeeEitherValue) {
-  for (const nlohmann::json& seen : {nlohmann::json(nullptr), nlohmann::json(1)}) {
+  for (const history::OptInt seen : {history::OptInt(), history::OptInt(1)}) {
     TestHistory h;
     h.invoke(0, 1, "c1", kReg, "write", 1);
     h.invoke(1, 2, "c2", kReg, "read");
     h.complete(2, 2, "ok", seen);
     h.complete(3, 1, "ok");
-    EXPECT_EQ(check(h).verdict, Verdict::kPass) << seen;
+    EXPECT_EQ(check(h).verdict, Verdict::kPass) << seen.value_or(-1);
   }
 }
 
@@ -69,10 +70,10 @@ TEST(LinearizabilityTest, ReadsMustNotSeeValuesGoBackward) {
   h.invoke(1, 2, "c2", kReg, "write", 2);
   h.complete(2, 1, "ok");
   h.complete(3, 2, "ok");
-  h.op(4, 5, 3, "c3", kReg, "read", nullptr, "ok", 1);
-  h.op(6, 7, 4, "c3", kReg, "read", nullptr, "ok", 1);
+  h.op(4, 5, 3, "c3", kReg, "read", kNull, "ok", 1);
+  h.op(6, 7, 4, "c3", kReg, "read", kNull, "ok", 1);
   EXPECT_EQ(check(h).verdict, Verdict::kPass);
-  h.op(8, 9, 5, "c3", kReg, "read", nullptr, "ok", 2);
+  h.op(8, 9, 5, "c3", kReg, "read", kNull, "ok", 2);
   EXPECT_EQ(check(h).verdict, Verdict::kViolation);
 }
 
@@ -80,29 +81,29 @@ TEST(LinearizabilityTest, CasSemantics) {
   {
     TestHistory h;  // a successful cas moves the value
     h.op(0, 1, 1, "c1", kReg, "write", 1, "ok");
-    h.op(2, 3, 2, "c2", kReg, "cas", {1, 2}, "ok");
-    h.op(4, 5, 3, "c1", kReg, "read", nullptr, "ok", 2);
+    h.cas(2, 3, 2, "c2", kReg, 1, 2, "ok");
+    h.op(4, 5, 3, "c1", kReg, "read", kNull, "ok", 2);
     EXPECT_EQ(check(h).verdict, Verdict::kPass) << describe(check(h));
   }
   {
     TestHistory h;  // a cas cannot succeed against another value
     h.op(0, 1, 1, "c1", kReg, "write", 1, "ok");
-    h.op(2, 3, 2, "c2", kReg, "cas", {5, 6}, "ok");
+    h.cas(2, 3, 2, "c2", kReg, 5, 6, "ok");
     EXPECT_EQ(check(h).verdict, Verdict::kViolation);
   }
   {
     TestHistory h;  // a failed cas did not happen
     h.op(0, 1, 1, "c1", kReg, "write", 1, "ok");
-    h.op(2, 3, 2, "c2", kReg, "cas", {1, 2}, "fail");
-    h.op(4, 5, 3, "c1", kReg, "read", nullptr, "ok", 1);
+    h.cas(2, 3, 2, "c2", kReg, 1, 2, "fail");
+    h.op(4, 5, 3, "c1", kReg, "read", kNull, "ok", 1);
     EXPECT_EQ(check(h).verdict, Verdict::kPass);
-    h.op(6, 7, 4, "c1", kReg, "read", nullptr, "ok", 2);
+    h.op(6, 7, 4, "c1", kReg, "read", kNull, "ok", 2);
     EXPECT_EQ(check(h).verdict, Verdict::kViolation);
   }
   {
     TestHistory h;  // concurrent cas from null: only one can win
-    h.invoke(0, 1, "c1", kReg, "cas", {nullptr, 1});
-    h.invoke(1, 2, "c2", kReg, "cas", {nullptr, 2});
+    h.invoke_cas(0, 1, "c1", kReg, kNull, 1);
+    h.invoke_cas(1, 2, "c2", kReg, kNull, 2);
     h.complete(2, 1, "ok");
     h.complete(3, 2, "ok");
     EXPECT_EQ(check(h).verdict, Verdict::kViolation);
@@ -110,8 +111,8 @@ TEST(LinearizabilityTest, CasSemantics) {
   {
     TestHistory h;  // an unknown cas applies only if its expected value is there
     h.op(0, 1, 1, "c1", kReg, "write", 1, "ok");
-    h.op(2, 3, 2, "c2", kReg, "cas", {7, 8}, "info");
-    h.op(4, 5, 3, "c1", kReg, "read", nullptr, "ok", 8);
+    h.cas(2, 3, 2, "c2", kReg, 7, 8, "info");
+    h.op(4, 5, 3, "c1", kReg, "read", kNull, "ok", 8);
     EXPECT_EQ(check(h).verdict, Verdict::kViolation);
   }
 }
@@ -121,8 +122,8 @@ TEST(LinearizabilityTest, IndeterminateWriteMayOrMayNotApply) {
     TestHistory h;
     h.op(0, 1, 1, "c1", kReg, "write", 1, "ok");
     h.op(2, 3, 2, "c2", kReg, "write", 2, "info");  // timed out: maybe applied, maybe never
-    h.op(4, 5, 3, "c1", kReg, "read", nullptr, "ok", seen);
-    h.op(6, 7, 4, "c1", kReg, "read", nullptr, "ok", seen);
+    h.op(4, 5, 3, "c1", kReg, "read", kNull, "ok", seen);
+    h.op(6, 7, 4, "c1", kReg, "read", kNull, "ok", seen);
     const CheckResult r = check(h);
     EXPECT_EQ(r.verdict, Verdict::kPass) << seen << " " << describe(r);
     EXPECT_NE(r.note.find("(1 indeterminate)"), std::string::npos) << r.note;
@@ -133,10 +134,10 @@ TEST(LinearizabilityTest, IndeterminateWriteMayTakeEffectLateButOnlyOnce) {
   TestHistory h;
   h.op(0, 1, 1, "c1", kReg, "write", 1, "ok");
   h.invoke(2, 2, "c2", kReg, "write", 2);  // the client died: no completion at all
-  h.op(4, 5, 3, "c1", kReg, "read", nullptr, "ok", 1);
-  h.op(6, 7, 4, "c1", kReg, "read", nullptr, "ok", 2);  // it took effect between the reads
+  h.op(4, 5, 3, "c1", kReg, "read", kNull, "ok", 1);
+  h.op(6, 7, 4, "c1", kReg, "read", kNull, "ok", 2);  // it took effect between the reads
   EXPECT_EQ(check(h).verdict, Verdict::kPass);
-  h.op(8, 9, 5, "c1", kReg, "read", nullptr, "ok", 1);  // but cannot be undone
+  h.op(8, 9, 5, "c1", kReg, "read", kNull, "ok", 1);  // but cannot be undone
   const CheckResult r = check(h);
   ASSERT_EQ(r.verdict, Verdict::kViolation) << describe(r);
 }
@@ -144,17 +145,17 @@ TEST(LinearizabilityTest, IndeterminateWriteMayTakeEffectLateButOnlyOnce) {
 TEST(LinearizabilityTest, IndeterminateReadsAreIgnored) {
   TestHistory h;
   h.op(0, 1, 1, "c1", kReg, "write", 1, "ok");
-  h.op(2, 3, 2, "c1", kReg, "read", nullptr, "info", 99);
+  h.op(2, 3, 2, "c1", kReg, "read", kNull, "info", 99);
   EXPECT_EQ(check(h).verdict, Verdict::kPass);
 }
 
 TEST(LinearizabilityTest, ActorsAreCheckedSeparately) {
   TestHistory h;
   h.op(0, 1, 1, "c1", "register/a", "write", 1, "ok");
-  h.op(2, 3, 2, "c1", "register/b", "read", nullptr, "ok", nullptr);  // b was never written
+  h.op(2, 3, 2, "c1", "register/b", "read", kNull, "ok", kNull);  // b was never written
   h.op(4, 5, 3, "c1", "register/b", "write", 2, "ok");
-  h.op(6, 7, 4, "c1", "register/a", "read", nullptr, "ok", 1);
-  h.op(8, 9, 5, "c1", "register/b", "read", nullptr, "ok", 1);  // a's value, not b's
+  h.op(6, 7, 4, "c1", "register/a", "read", kNull, "ok", 1);
+  h.op(8, 9, 5, "c1", "register/b", "read", kNull, "ok", 1);  // a's value, not b's
   const CheckResult r = check(h);
   ASSERT_EQ(r.verdict, Verdict::kViolation) << describe(r);
   ASSERT_EQ(r.violations.size(), 1u);
@@ -164,17 +165,42 @@ TEST(LinearizabilityTest, ActorsAreCheckedSeparately) {
 TEST(LinearizabilityTest, CountersAreSkipped) {
   TestHistory h;
   h.op(0, 1, 1, "c1", "counter/c", "add", 1, "ok");
-  h.op(2, 3, 2, "c1", "counter/c", "read", nullptr, "ok", 1);
+  h.op(2, 3, 2, "c1", "counter/c", "read", kNull, "ok", 1);
   const CheckResult r = check(h);
   EXPECT_EQ(r.verdict, Verdict::kPass);
   EXPECT_NE(r.note.find("1 non-register actors skipped"), std::string::npos) << r.note;
 }
 
-TEST(LinearizabilityTest, NumbersCompareByValue) {
+TEST(LinearizabilityTest, AWriteOfNullResetsTheRegister) {
   TestHistory h;
-  h.op(0, 1, 1, "c1", kReg, "write", 1.0, "ok");
-  h.op(2, 3, 2, "c1", kReg, "read", nullptr, "ok", 1);
+  h.op(0, 1, 1, "c1", kReg, "write", 1, "ok");
+  h.op(2, 3, 2, "c1", kReg, "write", kNull, "ok");
+  h.op(4, 5, 3, "c1", kReg, "read", kNull, "ok", kNull);
   EXPECT_EQ(check(h).verdict, Verdict::kPass);
+  h.op(6, 7, 4, "c1", kReg, "read", kNull, "ok", 1);
+  const CheckResult r = check(h);
+  ASSERT_EQ(r.verdict, Verdict::kViolation);
+  EXPECT_NE(r.violations[0].explanation.find("leaves the register at null"), std::string::npos)
+      << r.violations[0].explanation;
+}
+
+// Actors of equal size are searched (and listed) in name order, whatever order the history
+// interned their names in: the shared budget is spent the same way.
+TEST(LinearizabilityTest, EqualActorsAreSearchedInNameOrder) {
+  for (const bool b_first : {false, true}) {
+    TestHistory h;
+    int64_t op = 0;
+    for (const std::string actor : {b_first ? "register/b" : "register/a", b_first ? "register/a" : "register/b"}) {
+      h.op(2 * op, 2 * op + 1, op, "c1", actor, "write", 1, "ok");
+      ++op;
+    }
+    CheckContext context;
+    context.max_search_steps = 0;
+    const CheckResult r = check(h, context);
+    EXPECT_EQ(r.verdict, Verdict::kUnknown) << r.note;
+    EXPECT_NE(r.note.find("deciding register/a (1 ops), register/b (1 ops)"), std::string::npos)
+        << b_first << " " << r.note;
+  }
 }
 
 // Many writes of distinct values all concurrent, then a read of a value nobody wrote: to
@@ -184,7 +210,7 @@ TestHistory wide_concurrent_history(int writers) {
   TestHistory h;
   for (int i = 0; i < writers; ++i) h.invoke(i, i + 1, "c" + std::to_string(i), kReg, "write", i);
   for (int i = 0; i < writers; ++i) h.complete(100 + i, i + 1, i % 3 == 0 ? "info" : "ok");
-  h.op(200, 201, 1000, "r", kReg, "read", nullptr, "ok", -1);
+  h.op(200, 201, 1000, "r", kReg, "read", kNull, "ok", -1);
   return h;
 }
 
@@ -206,7 +232,7 @@ TEST(LinearizabilityTest, SmallConcurrentHistoryIsDecidedWithinTheBudget) {
 TEST(LinearizabilityTest, BudgetIsSharedAndSmallActorsGoFirst) {
   TestHistory h = wide_concurrent_history(24);
   h.op(300, 301, 2000, "c1", "register/small", "write", 1, "ok");
-  h.op(302, 303, 2001, "c1", "register/small", "read", nullptr, "ok", 2);
+  h.op(302, 303, 2001, "c1", "register/small", "read", kNull, "ok", 2);
   CheckContext context;
   context.max_search_steps = 20'000;
   const CheckResult r = check(h, context);
@@ -221,7 +247,7 @@ TEST(LinearizabilityTest, LongSequentialHistoryIsCheap) {
   int64_t t = 0;
   for (int i = 0; i < 5000; ++i) {
     h.op(t, t + 1, 2 * i, "c1", kReg, "write", i, "ok");
-    h.op(t + 2, t + 3, 2 * i + 1, "c2", kReg, "read", nullptr, "ok", i);
+    h.op(t + 2, t + 3, 2 * i + 1, "c2", kReg, "read", kNull, "ok", i);
     t += 4;
   }
   CheckContext context;

@@ -7,11 +7,12 @@
 
 namespace orbit::checkers {
 
-CheckResult LivenessChecker::check(const sim::History& history, const CheckContext& context) const {
+CheckResult LivenessChecker::check(const CheckInput& input, const CheckContext& context) const {
   if (context.liveness_start_ns == std::numeric_limits<int64_t>::max()) {
     return make_result(name(), {}, "no liveness phase: nothing to judge", "", MalformedEvents{});
   }
-  ClientOps ops = read_client_ops(history);
+  const history::History& history = input.history;
+  const ClientOps& ops = input.ops;
   const int64_t history_end_ns = history.events().empty() ? 0 : history.events().back().time_ns;
   const int64_t bound = context.liveness_bound_ns;
 
@@ -40,11 +41,11 @@ CheckResult LivenessChecker::check(const sim::History& history, const CheckConte
       continue;
     }
     Violation v;
-    v.explanation = op.describe() + ", invoked at " + format_ns(op.invoke_ns) + " in the liveness phase (from " +
+    v.explanation = op.describe(history) + ", invoked at " + format_ns(op.invoke_ns) + " in the liveness phase (from " +
                     format_ns(context.liveness_start_ns) + "), " + what + "; it must complete ok within " +
                     std::to_string(bound) + " ns";
     v.events = op.event_indices();
-    v.actor = op.actor;
+    v.actor = name_of(history, op.actor);
     violations.push_back(std::move(v));
   }
   std::string checked = std::to_string(judged) + " ops judged in the liveness phase from " +

@@ -15,7 +15,9 @@ namespace orbit::checkers {
 class LivenessChecker final : public Checker {
  public:
   std::string_view name() const override { return "liveness"; }
-  CheckResult check(const sim::History& history, const CheckContext& context) const override;
+  CheckerClass checker_class() const override { return CheckerClass::kLiveness; }
+  int cost_order() const override { return 10; }
+  CheckResult check(const CheckInput& input, const CheckContext& context) const override;
 };
 
 }  // namespace orbit::checkers

@@ -17,11 +17,11 @@ constexpr size_t kOpen = std::numeric_limits<size_t>::max();
 constexpr size_t kMaxListedWrites = 5;
 
 struct Span {
-  std::string actor;
-  std::string holder;
+  history::Sym actor;
+  history::Sym holder;
   int64_t node = 0;
-  std::optional<int64_t> token;
-  std::optional<int64_t> loaded_version;
+  int64_t token = 0;
+  int64_t loaded_version = 0;  // the state version the activation loaded
   int64_t start_ns = 0;
   size_t start_event = 0;
   int64_t end_ns = std::numeric_limits<int64_t>::max();
@@ -33,28 +33,33 @@ struct AcceptedWrite {
   int64_t version = 0;
 };
 
-using HolderKey = std::pair<std::string, std::string>;  // (actor, holder)
+using HolderKey = std::pair<history::Sym, history::Sym>;  // (actor, holder)
 
-std::string describe_span(const Span& s) {
-  std::string out = s.holder + " (node " + std::to_string(s.node) + ", token " +
-                    (s.token ? std::to_string(*s.token) : std::string("?")) + ", activated " + format_ns(s.start_ns);
-  if (s.loaded_version) out += " at state version " + std::to_string(*s.loaded_version);
+std::string describe_span(const history::History& history, const Span& s) {
+  std::string out = name_of(history, s.holder) + " (node " + std::to_string(s.node) + ", token " +
+                    std::to_string(s.token) + ", activated " + format_ns(s.start_ns);
+  out += " at state version " + std::to_string(s.loaded_version);
   out += s.end_event == kOpen ? ", never deactivated" : ", ended " + format_ns(s.end_ns);
   return out + ")";
 }
 
+HolderRef holder_ref(const history::History& history, const Span& s) {
+  return HolderRef{name_of(history, s.holder), s.node, s.token, s.start_event};
+}
+
 }  // namespace
 
-CheckResult SingleActivationChecker::check(const sim::History& history, const CheckContext& context) const {
+CheckResult SingleActivationChecker::check(const CheckInput& input, const CheckContext& context) const {
+  const history::History& history = input.history;
   MalformedEvents malformed;
   std::vector<Span> spans;
   std::map<HolderKey, size_t> open_by_holder;
   std::map<int64_t, std::vector<size_t>> open_by_node;
-  std::map<HolderKey, std::vector<AcceptedWrite>> writes;                // ok=true, in event order
-  std::map<std::pair<std::string, int64_t>, size_t> first_integrity_failure;  // (actor, version) -> event
+  std::map<HolderKey, std::vector<AcceptedWrite>> writes;                      // ok=true, in event order
+  std::map<std::pair<history::Sym, int64_t>, size_t> first_integrity_failure;  // (actor, version) -> event
   size_t accepted_writes = 0;
 
-  auto close = [&](size_t s, const sim::HistoryEvent& e, size_t i) {
+  auto close = [&](size_t s, const history::Event& e, size_t i) {
     if (spans[s].end_event != kOpen) return;
     spans[s].end_ns = e.time_ns;
     spans[s].end_event = i;
@@ -62,8 +67,8 @@ CheckResult SingleActivationChecker::check(const sim::History& history, const Ch
 
   const auto& events = history.events();
   for (size_t i = 0; i < events.size(); ++i) {
-    const sim::HistoryEvent& e = events[i];
-    if (e.kind == "crash") {
+    const history::Event& e = events[i];
+    if (e.is<history::Crash>()) {
       for (size_t s : open_by_node[e.node]) {
         if (spans[s].end_event == kOpen) {
           close(s, e, i);
@@ -71,66 +76,43 @@ CheckResult SingleActivationChecker::check(const sim::History& history, const Ch
         }
       }
       open_by_node[e.node].clear();
-      continue;
-    }
-    if (e.kind != "activation" && e.kind != "deactivation" && e.kind != "snapshot_write" &&
-        e.kind != "snapshot_integrity_failure") {
-      continue;
-    }
-    const auto actor = string_field(e, "actor");
-    if (!actor) {
-      malformed.add(history, i, "no string \"actor\"");
-      continue;
-    }
-    if (e.kind == "snapshot_integrity_failure") {
-      if (const auto version = int_field(e, "version")) first_integrity_failure.emplace(std::make_pair(*actor, *version), i);
-      continue;
-    }
-    const auto holder = string_field(e, "holder");
-    if (!holder) {
-      malformed.add(history, i, "no string \"holder\"");
-      continue;
-    }
-    const HolderKey key{*actor, *holder};
-    if (e.kind == "activation") {
+    } else if (const auto* failure = e.get<history::SnapshotIntegrityFailure>()) {
+      first_integrity_failure.emplace(std::make_pair(failure->actor, failure->version), i);
+    } else if (const auto* activation = e.get<history::Activation>()) {
+      const HolderKey key{activation->actor, activation->holder};
       if (auto it = open_by_holder.find(key); it != open_by_holder.end()) {
-        malformed.add(history, i, "holder " + *holder + " activated again without a deactivation");
+        malformed.add(history, i,
+                      "holder " + name_of(history, activation->holder) + " activated again without a deactivation");
         close(it->second, e, i);
       }
       Span span;
-      span.actor = *actor;
-      span.holder = *holder;
+      span.actor = activation->actor;
+      span.holder = activation->holder;
       span.node = e.node;
-      span.token = int_field(e, "token");
-      span.loaded_version = int_field(e, "state_version");
+      span.token = activation->token;
+      span.loaded_version = activation->state_version;
       span.start_ns = e.time_ns;
       span.start_event = i;
       open_by_holder[key] = spans.size();
       open_by_node[e.node].push_back(spans.size());
       spans.push_back(std::move(span));
-    } else if (e.kind == "deactivation") {
+    } else if (const auto* deactivation = e.get<history::Deactivation>()) {
       // A deactivation without an open activation (one that began before the history did)
       // has nothing to close.
-      if (auto it = open_by_holder.find(key); it != open_by_holder.end()) {
+      if (auto it = open_by_holder.find({deactivation->actor, deactivation->holder}); it != open_by_holder.end()) {
         close(it->second, e, i);
         open_by_holder.erase(it);
       }
-    } else {  // snapshot_write
-      const auto ok = bool_field(e, "ok");
-      const auto version = int_field(e, "version");
-      if (!ok || !version) {
-        malformed.add(history, i, "snapshot_write needs boolean \"ok\" and integer \"version\"");
-        continue;
-      }
-      if (*ok) {
-        writes[key].push_back({i, *version});
-        ++accepted_writes;
-      }
+    } else if (const auto* write = e.get<history::SnapshotWrite>(); write != nullptr && write->ok) {
+      writes[{write->actor, write->holder}].push_back({i, write->version});
+      ++accepted_writes;
     }
   }
 
-  std::map<std::string, std::vector<size_t>> by_actor;  // spans in activation order
-  for (size_t s = 0; s < spans.size(); ++s) by_actor[spans[s].actor].push_back(s);
+  // Spans in activation order, keyed by the actor's name (not its Sym) so that violations of
+  // one instant come out in name order.
+  std::map<std::string_view, std::vector<size_t>> by_actor;
+  for (size_t s = 0; s < spans.size(); ++s) by_actor[history.str(spans[s].actor)].push_back(s);
 
   const bool has_liveness = context.liveness_start_ns != std::numeric_limits<int64_t>::max();
   const int64_t deadline_ns = saturating_add(context.liveness_start_ns, context.duplicate_detection_bound_ns);
@@ -146,7 +128,8 @@ CheckResult SingleActivationChecker::check(const sim::History& history, const Ch
     return it == writes.end() ? kNoWrites : it->second;
   };
 
-  for (const auto& [actor, list] : by_actor) {
+  for (const auto& [actor_name, list] : by_actor) {
+    const history::Sym actor = spans[list.front()].actor;
     for (size_t x = 0; x < list.size(); ++x) {
       const Span& first = spans[list[x]];
       for (size_t y = x + 1; y < list.size(); ++y) {
@@ -154,8 +137,8 @@ CheckResult SingleActivationChecker::check(const sim::History& history, const Ch
         // Spans are in activation order: once one starts after `first` ended, all later do.
         if (second.start_event > first.end_event) break;
         ++overlapping_pairs;
-        const bool by_token = first.token && second.token && *first.token != *second.token;
-        const bool first_older = by_token ? *first.token < *second.token : true;
+        // The lower fencing token is the older; on a tie, the one activated first.
+        const bool first_older = first.token != second.token ? first.token < second.token : true;
         const size_t older_id = first_older ? list[x] : list[y];
         const Span& older = first_older ? first : second;
         const Span& newer = first_older ? second : first;
@@ -164,39 +147,25 @@ CheckResult SingleActivationChecker::check(const sim::History& history, const Ch
         // Write rule.
         std::vector<size_t> stale;  // events of the duplicate's writes the newer one missed
         std::vector<size_t> newer_writes;
-        if (newer.loaded_version) {
-          for (const AcceptedWrite& w : writes_of(older)) {
-            if (w.event < newer.start_event || w.version <= *newer.loaded_version) continue;
-            auto failed = first_integrity_failure.find({actor, w.version});
-            if (failed != first_integrity_failure.end() && failed->second < newer.start_event) continue;
-            stale.push_back(w.event);
-          }
-          for (const AcceptedWrite& w : writes_of(newer)) newer_writes.push_back(w.event);
-        } else {
-          const size_t window_end = std::min(first.end_event, second.end_event);
-          for (const AcceptedWrite& w : writes_of(older)) {
-            if (w.event > second.start_event && w.event < window_end) stale.push_back(w.event);
-          }
-          for (const AcceptedWrite& w : writes_of(newer)) {
-            if (w.event > second.start_event && w.event < window_end) newer_writes.push_back(w.event);
-          }
-          if (newer_writes.empty()) stale.clear();  // without versions only "both wrote" is judged
+        for (const AcceptedWrite& w : writes_of(older)) {
+          if (w.event < newer.start_event || w.version <= newer.loaded_version) continue;
+          auto failed = first_integrity_failure.find({actor, w.version});
+          if (failed != first_integrity_failure.end() && failed->second < newer.start_event) continue;
+          stale.push_back(w.event);
         }
+        for (const AcceptedWrite& w : writes_of(newer)) newer_writes.push_back(w.event);
         if (!stale.empty()) {
           Violation v;
-          v.actor = actor;
+          v.actor = std::string(actor_name);
           const bool both = !newer_writes.empty();
           v.explanation = std::string(both ? "both wrote: " : "stale duplicate wrote: ") + "activation " +
-                          describe_span(older) + " had " + std::to_string(stale.size()) + " write" +
+                          describe_span(history, older) + " had " + std::to_string(stale.size()) + " write" +
                           (stale.size() == 1 ? "" : "s") + " accepted that the newer activation " +
-                          describe_span(newer) + " never saw";
-          if (newer.loaded_version) {
-            v.explanation += " (versions above " + std::to_string(*newer.loaded_version) + ", first at " +
-                             describe_event(history, stale.front()) + ")";
-          }
+                          describe_span(history, newer) + " never saw";
+          v.explanation += " (versions above " + std::to_string(newer.loaded_version) + ", first at " +
+                           describe_event(history, stale.front()) + ")";
           if (both) v.explanation += ", and the newer activation had " + std::to_string(newer_writes.size()) + " accepted too";
-          v.holders = {HolderRef{older.holder, older.node, older.token, older.start_event},
-                       HolderRef{newer.holder, newer.node, newer.token, newer.start_event}};
+          v.holders = {holder_ref(history, older), holder_ref(history, newer)};
           v.events = {older.start_event, newer.start_event};
           for (size_t k = 0; k < stale.size() && k < kMaxListedWrites; ++k) v.events.push_back(stale[k]);
           for (size_t k = 0; k < newer_writes.size() && k < kMaxListedWrites; ++k) v.events.push_back(newer_writes[k]);
@@ -216,12 +185,12 @@ CheckResult SingleActivationChecker::check(const sim::History& history, const Ch
         continue;
       }
       Violation v;
-      v.actor = dup.actor;
-      v.explanation = "duplicate never detected: activation " + describe_span(dup) +
+      v.actor = name_of(history, dup.actor);
+      v.explanation = "duplicate never detected: activation " + describe_span(history, dup) +
                       " was superseded but still active at the deadline " + format_ns(deadline_ns) +
                       " (liveness start " + format_ns(context.liveness_start_ns) + " + " +
                       std::to_string(context.duplicate_detection_bound_ns) + " ns)";
-      v.holders = {HolderRef{dup.holder, dup.node, dup.token, dup.start_event}};
+      v.holders = {holder_ref(history, dup)};
       v.events = {dup.start_event};
       if (dup.end_event != kOpen) v.events.push_back(dup.end_event);
       violations.push_back(std::move(v));

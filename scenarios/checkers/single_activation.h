@@ -5,8 +5,8 @@
 // state_version} opens one on the event's node; the holder's "deactivation", or a "crash" of
 // that node, closes it; otherwise it lasts to the end of the history. Two intervals of one
 // actor overlap when one activation is recorded while the other is open. Of an overlapping
-// pair, the *older* is the one with the lower fencing token (ties or missing tokens: the one
-// activated first), and it is the duplicate.
+// pair, the *older* is the one with the lower fencing token (ties: the one activated first),
+// and it is the duplicate.
 //
 // Write rule (the Akka split-brain / Dapr rebalance failure): the duplicate must not have a
 // write accepted that the newer activation did not see. Concretely, a snapshot_write with
@@ -17,9 +17,7 @@
 // success only when it wakes, possibly after the newer activation started, although the
 // store applied it before the newer lease existed (and the newer activation then loaded
 // it). A write whose version had a snapshot_integrity_failure before the newer activation
-// (so the newer one fell back past it) is not counted. When the newer activation did not
-// record state_version, the rule falls back to time: both holders had writes accepted
-// (recorded) while both were open.
+// (so the newer one fell back past it) is not counted.
 //
 // Detection rule (only with a liveness phase): every duplicate must be closed by
 // liveness_start_ns + duplicate_detection_bound_ns. One still open at the end of a history
@@ -33,7 +31,9 @@ namespace orbit::checkers {
 class SingleActivationChecker final : public Checker {
  public:
   std::string_view name() const override { return "single_activation"; }
-  CheckResult check(const sim::History& history, const CheckContext& context) const override;
+  CheckerClass checker_class() const override { return CheckerClass::kSafety; }
+  int cost_order() const override { return 60; }
+  CheckResult check(const CheckInput& input, const CheckContext& context) const override;
 };
 
 }  // namespace orbit::checkers

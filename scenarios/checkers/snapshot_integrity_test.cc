@@ -8,13 +8,14 @@ namespace orbit::checkers {
 namespace {
 
 using testing::sec;
+using testing::kNull;
 using testing::TestHistory;
 
 const std::string kActor = "counter/c1";
 const std::string kA = "n1.b1.a1";
 const std::string kB = "n2.b1.a1";
 
-CheckResult check(const TestHistory& h) { return SnapshotIntegrityChecker{}.check(h.history, CheckContext{}); }
+CheckResult check(const TestHistory& h) { return testing::run(SnapshotIntegrityChecker{}, h, CheckContext{}); }
 
 std::string describe(const CheckResult& r) {
   std::string out = std::string(to_string(r.verdict)) + ": " + r.note;
@@ -47,8 +48,9 @@ TEST(SnapshotIntegrityTest, LoadedHashThatDiffersFromTheWrittenOneFails) {
   const SnapshotRef& s = *r.violations[0].snapshot;
   EXPECT_EQ(s.actor, kActor);
   EXPECT_EQ(s.version, 1);
-  EXPECT_EQ(s.sha256, "ccc");
-  EXPECT_EQ(s.expected_sha256, "aaa");
+  EXPECT_EQ(s.sha256, testing::hex("ccc"));
+  EXPECT_EQ(s.expected_sha256, testing::hex("aaa"));
+  EXPECT_EQ(s.sha256.size(), 64u);
   EXPECT_EQ(s.event, load);
 }
 
@@ -138,11 +140,9 @@ TEST(SnapshotIntegrityTest, LoadOlderThanTheNewestAcknowledgedWriteFails) {
 TEST(SnapshotIntegrityTest, ALoadWhoseReadBeganBeforeTheAcknowledgementPasses) {
   TestHistory h;
   h.snapshot_write(sec(1), 1, kActor, kA, 1, 1, "aaa", true);
-  h.event(sec(2), 2, "snapshot_read_begin", {{"actor", kActor}, {"holder", kB}});
+  h.snapshot_read_begin(sec(2), 2, kActor, kB);
   h.snapshot_write(sec(3), 1, kActor, kA, 2, 1, "bbb", true);
-  h.event(sec(4), 2, "snapshot_load",
-          {{"actor", kActor}, {"holder", kB}, {"version", 1}, {"sha256", "aaa"}, {"loaded_sha256", "aaa"},
-           {"verified", true}, {"newest", true}});
+  h.snapshot_load(sec(4), 2, kActor, 1, "aaa", "aaa", /*verified=*/true, kB);
   const CheckResult r = check(h);
   EXPECT_EQ(r.verdict, Verdict::kPass) << describe(r);
 }
@@ -151,10 +151,8 @@ TEST(SnapshotIntegrityTest, ALoadWhoseReadBeganAfterTheAcknowledgementFails) {
   TestHistory h;
   h.snapshot_write(sec(1), 1, kActor, kA, 1, 1, "aaa", true);
   const size_t newest = h.snapshot_write(sec(2), 1, kActor, kA, 2, 1, "bbb", true);
-  h.event(sec(3), 2, "snapshot_read_begin", {{"actor", kActor}, {"holder", kB}});
-  const size_t load = h.event(sec(4), 2, "snapshot_load",
-                              {{"actor", kActor}, {"holder", kB}, {"version", 1}, {"sha256", "aaa"},
-                               {"loaded_sha256", "aaa"}, {"verified", true}, {"newest", true}});
+  h.snapshot_read_begin(sec(3), 2, kActor, kB);
+  const size_t load = h.snapshot_load(sec(4), 2, kActor, 1, "aaa", "aaa", /*verified=*/true, kB);
   const CheckResult r = check(h);
   ASSERT_EQ(r.verdict, Verdict::kViolation) << describe(r);
   EXPECT_EQ(r.violations[0].events, (std::vector<size_t>{newest, load}));
@@ -180,19 +178,20 @@ TEST(SnapshotIntegrityTest, AnIntegrityFailureBeforeTheAcknowledgementDoesNotExc
   EXPECT_EQ(check(h).verdict, Verdict::kViolation);
 }
 
-TEST(SnapshotIntegrityTest, LoadWithoutLoadedHashIsJudgedByItsRecordedHash) {
-  TestHistory h;
-  h.snapshot_write(sec(1), 1, kActor, kA, 1, 1, "aaa", true);
-  h.event(sec(2), 2, "snapshot_load", {{"actor", kActor}, {"version", 1}, {"sha256", "aaa"}, {"verified", true}});
-  const CheckResult r = check(h);
-  EXPECT_EQ(r.verdict, Verdict::kPass);
-  EXPECT_NE(r.note.find("without loaded_sha256"), std::string::npos) << r.note;
-}
-
-TEST(SnapshotIntegrityTest, MalformedEventMakesItUnknown) {
-  TestHistory h;
-  h.event(sec(1), 1, "snapshot_write", {{"actor", kActor}, {"version", 1}, {"ok", true}});  // no sha256
-  EXPECT_EQ(check(h).verdict, Verdict::kUnknown);
+TEST(SnapshotIntegrityTest, ConflictingWriteIsARefusalButOtherErrorsMayHaveLanded) {
+  for (const std::string error : {"conflict", "io", "unavailable"}) {
+    TestHistory h;
+    h.snapshot_write(sec(1), 1, kActor, kA, 1, 1, "aaa", false, error);
+    h.snapshot_load(sec(3), 2, kActor, 1, "aaa", "aaa");
+    const CheckResult r = check(h);
+    if (error == "conflict") {
+      ASSERT_EQ(r.verdict, Verdict::kViolation) << error;
+      EXPECT_NE(r.violations[0].explanation.find("the store refused (conflict)"), std::string::npos)
+          << r.violations[0].explanation;
+    } else {
+      EXPECT_EQ(r.verdict, Verdict::kPass) << error << " " << describe(r);
+    }
+  }
 }
 
 }  // namespace
@@ -202,26 +201,26 @@ namespace orbit::checkers {
 namespace {
 
 TEST(SnapshotIntegrityInFlightTest, AWriteWhoseNodeDiedMidFlightMayBeLoaded) {
-  sim::History h;
-  h.record(1, 2, "snapshot_write_begin", {{"actor", "counter/c"}, {"version", 5}, {"token", 3}, {"sha256", "aa"}});
-  h.record(2, 2, "crash", nlohmann::json::object());
-  h.record(9, 1, "snapshot_load", {{"actor", "counter/c"}, {"version", 5}, {"sha256", "aa"}, {"loaded_sha256", "aa"}, {"verified", true}});
-  EXPECT_EQ(SnapshotIntegrityChecker{}.check(h, CheckContext{}).verdict, Verdict::kPass);
+  testing::TestHistory h;
+  h.snapshot_write_begin(1, 2, "counter/c", "n2.b1.a1", 5, 3, "aa");
+  h.crash(2, 2);
+  h.snapshot_load(9, 1, "counter/c", 5, "aa", "aa");
+  EXPECT_EQ(check(h).verdict, Verdict::kPass);
 }
 
 TEST(SnapshotIntegrityInFlightTest, ARefusedWriteIsNotInFlightAnyMore) {
-  sim::History h;
-  h.record(1, 2, "snapshot_write_begin", {{"actor", "counter/c"}, {"version", 5}, {"token", 3}, {"sha256", "aa"}});
-  h.record(2, 2, "snapshot_write", {{"actor", "counter/c"}, {"version", 5}, {"token", 3}, {"sha256", "aa"}, {"ok", false}, {"error", "rejected"}});
-  h.record(9, 1, "snapshot_load", {{"actor", "counter/c"}, {"version", 5}, {"sha256", "aa"}, {"loaded_sha256", "aa"}, {"verified", true}});
-  EXPECT_EQ(SnapshotIntegrityChecker{}.check(h, CheckContext{}).verdict, Verdict::kViolation);
+  testing::TestHistory h;
+  h.snapshot_write_begin(1, 2, "counter/c", "n2.b1.a1", 5, 3, "aa");
+  h.snapshot_write(2, 2, "counter/c", "n2.b1.a1", 5, 3, "aa", false, "rejected");
+  h.snapshot_load(9, 1, "counter/c", 5, "aa", "aa");
+  EXPECT_EQ(check(h).verdict, Verdict::kViolation);
 }
 
 TEST(SnapshotIntegrityInFlightTest, DifferentBytesThanInFlightAreStillCorrupt) {
-  sim::History h;
-  h.record(1, 2, "snapshot_write_begin", {{"actor", "counter/c"}, {"version", 5}, {"token", 3}, {"sha256", "aa"}});
-  h.record(9, 1, "snapshot_load", {{"actor", "counter/c"}, {"version", 5}, {"sha256", "bb"}, {"loaded_sha256", "bb"}, {"verified", true}});
-  EXPECT_EQ(SnapshotIntegrityChecker{}.check(h, CheckContext{}).verdict, Verdict::kViolation);
+  testing::TestHistory h;
+  h.snapshot_write_begin(1, 2, "counter/c", "n2.b1.a1", 5, 3, "aa");
+  h.snapshot_load(9, 1, "counter/c", 5, "bb", "bb");
+  EXPECT_EQ(check(h).verdict, Verdict::kViolation);
 }
 
 }  // namespace

@@ -12,35 +12,40 @@ bool definitely_not_applied(const Error& error) {
          error.code == ErrorCode::kInvalidArgument || error.code == ErrorCode::kCorrupt;
 }
 
+// One operation as the history names it: the client's process and the actor, as Syms of
+// the node's recorder.
 struct Op {
-  uint64_t id;
-  std::string actor;
+  history::Sym process;
+  int64_t id;
+  history::Sym actor;
 };
 
-Op invoke(node::OrbitNode& node, ClientShared& shared, const std::string& process, const std::string& kind,
-          const std::string& id, const std::string& f, Json value) {
-  Op op{shared.next_op++, kind + "/" + id};
-  Json data = Json::object();
-  data["process"] = process;
-  data["op"] = op.id;
-  data["actor"] = op.actor;
-  data["f"] = f;
-  data["value"] = std::move(value);
-  node.env().recorder.record("op_invoke", std::move(data));
+// Records the invoke. `value`: a write's value, an add's amount, a CAS's new value;
+// `expected`: a CAS's expected value (empty: "unset").
+Op invoke(node::OrbitNode& node, ClientShared& shared, history::Sym process, std::string_view kind,
+          const std::string& id, history::OpFunction f, history::OptInt value = {}, history::OptInt expected = {}) {
+  env::Recorder& recorder = node.env().recorder;
+  Op op{process, static_cast<int64_t>(shared.next_op++), recorder.intern(std::string(kind) + "/" + id)};
+  recorder.record(history::OpInvoke{op.process, op.id, op.actor, f, value, expected});
   return op;
 }
 
-void complete(node::OrbitNode& node, const std::string& process, const Op& op, const char* type, Json value,
-              const std::string& error = "", bool precondition_failed = false) {
-  Json data = Json::object();
-  data["process"] = process;
-  data["op"] = op.id;
-  data["actor"] = op.actor;
-  data["type"] = type;
-  data["value"] = std::move(value);
-  if (!error.empty()) data["error"] = error;
-  if (precondition_failed) data["precondition_failed"] = true;
-  node.env().recorder.record("op_complete", std::move(data));
+// Records the completion. `value`: a read's result (empty: unset); `error`: why not ok.
+void complete(node::OrbitNode& node, const Op& op, history::OpType type, history::OptInt value = {},
+              std::string_view error = "", bool precondition_failed = false) {
+  env::Recorder& recorder = node.env().recorder;
+  recorder.record(
+      history::OpComplete{op.process, op.id, op.actor, type, value, recorder.intern(error), precondition_failed});
+}
+
+// A register's value as JSON: null (never written) or an integer.
+history::OptInt optional_int(const Json& value) {
+  if (!value.is_number_integer()) return std::nullopt;
+  return value.get<int64_t>();
+}
+
+history::OpType failure_type(const Error& error) {
+  return definitely_not_applied(error) ? history::OpType::kFail : history::OpType::kInfo;
 }
 
 Task<void> think(node::OrbitNode& node, const ClientOptions& options) {
@@ -52,44 +57,46 @@ Task<void> think(node::OrbitNode& node, const ClientOptions& options) {
 Task<void> register_client(node::OrbitNode& node, std::string process, ClientOptions options,
                            std::shared_ptr<ClientShared> shared) {
   env::Random& random = node.env().random;
+  const history::Sym process_sym = node.env().recorder.intern(process);
   while (!shared->stopped) {
     co_await think(node, options);
     if (shared->stopped) break;
     const std::string id = options.ids[random.below(options.ids.size())];
     const double dice = random.unit();
     Json request = Json::object();
-    std::string f;
-    Json op_value;
+    history::OpFunction f = history::OpFunction::kRead;
+    history::OptInt op_value;
+    history::OptInt op_expected;
     if (dice < options.read_share) {
-      f = "read";
       request["f"] = "read";
     } else if (dice < 1.0 - options.cas_share) {
-      f = "write";
+      f = history::OpFunction::kWrite;
       const int64_t v = static_cast<int64_t>(shared->next_value++);
       request["f"] = "write";
       request["value"] = v;
       op_value = v;
     } else {
-      f = "cas";
+      f = history::OpFunction::kCas;
       const int64_t expected = static_cast<int64_t>(random.below(shared->next_value + 1));
       const int64_t v = static_cast<int64_t>(shared->next_value++);
       request["f"] = "cas";
-      request["expected"] = expected == 0 ? Json() : Json(expected);
+      request["expected"] = expected == 0 ? Json() : Json(expected);  // 0: "never written"
       request["value"] = v;
-      op_value = Json::array({request["expected"], v});
+      op_value = v;
+      if (expected != 0) op_expected = expected;
     }
-    const Op op = invoke(node, *shared, process, std::string(RegisterActor::kKind), id, f, op_value);
+    const Op op = invoke(node, *shared, process_sym, RegisterActor::kKind, id, f, op_value, op_expected);
     Result<Json> reply = co_await node.actors().get<RegisterActor>(id).call(request, options.op_timeout);
     if (reply.ok()) {
-      if (f == "read") {
-        complete(node, process, op, "ok", (*reply)["value"]);
+      if (f == history::OpFunction::kRead) {
+        complete(node, op, history::OpType::kOk, optional_int((*reply)["value"]));
       } else if (reply->value("applied", false)) {
-        complete(node, process, op, "ok", Json());
+        complete(node, op, history::OpType::kOk);
       } else {
-        complete(node, process, op, "fail", Json(), "cas mismatch", /*precondition_failed=*/true);
+        complete(node, op, history::OpType::kFail, {}, "cas mismatch", /*precondition_failed=*/true);
       }
     } else {
-      complete(node, process, op, definitely_not_applied(reply.error()) ? "fail" : "info", Json(), to_string(reply.error()));
+      complete(node, op, failure_type(reply.error()), {}, to_string(reply.error()));
     }
   }
 }
@@ -97,18 +104,20 @@ Task<void> register_client(node::OrbitNode& node, std::string process, ClientOpt
 Task<void> counter_client(node::OrbitNode& node, std::string process, ClientOptions options,
                           std::shared_ptr<ClientShared> shared) {
   env::Random& random = node.env().random;
+  const history::Sym process_sym = node.env().recorder.intern(process);
   while (!shared->stopped) {
     co_await think(node, options);
     if (shared->stopped) break;
     const std::string id = options.ids[random.below(options.ids.size())];
     const bool read = random.chance(options.read_share);
-    const Op op = invoke(node, *shared, process, std::string(CounterActor::kKind), id, read ? "read" : "add",
-                         read ? Json() : Json(1));
+    const Op op = invoke(node, *shared, process_sym, CounterActor::kKind, id,
+                         read ? history::OpFunction::kRead : history::OpFunction::kAdd,
+                         read ? history::OptInt() : history::OptInt(1));
     Result<int64_t> reply = co_await node.actors().get<CounterActor>(id).call(read ? 0 : 1, options.op_timeout);
     if (reply.ok()) {
-      complete(node, process, op, "ok", read ? Json(*reply) : Json());
+      complete(node, op, history::OpType::kOk, read ? history::OptInt(*reply) : history::OptInt());
     } else {
-      complete(node, process, op, definitely_not_applied(reply.error()) ? "fail" : "info", Json(), to_string(reply.error()));
+      complete(node, op, failure_type(reply.error()), {}, to_string(reply.error()));
     }
   }
 }

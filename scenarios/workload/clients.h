@@ -1,7 +1,7 @@
 // Client drivers: they call actors from every member and record each operation as a
 // Jepsen-style pair in the history, on the client's node:
-//   op_invoke   {process, op, actor, f, value}
-//   op_complete {process, op, actor, type: ok|fail|info, value}
+//   history::OpInvoke   {process, op, actor, f, value, expected}
+//   history::OpComplete {process, op, actor, type: ok|fail|info, value, error, precondition_failed}
 // "fail" only when the runtime said the call was definitely not applied (kUnavailable,
 // kRejected, a CAS that did not match); "info" when the outcome is unknown (kTimeout and
 // everything else). A client that dies with its node leaves its last invoke open, which

@@ -67,7 +67,7 @@ class PingPongNode final : public NodeProcess {
         ++counts_.pongs_received;
       } else {
         ++counts_.timeouts;
-        ctx_.record("ping_timeout", {{"peer", peer}, {"seq", seq}});
+        ctx_.recorder().record(history::PingTimeout{peer, seq});
       }
     }
   }

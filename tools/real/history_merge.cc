@@ -4,11 +4,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "reports/history_jsonl.h"
+
 namespace orbit::tools {
 
-Result<sim::History> merge_history_files(const std::vector<std::string>& paths, MergeStats* stats) {
+Result<history::History> merge_history_files(const std::vector<std::string>& paths, MergeStats* stats) {
   MergeStats local;
-  std::vector<sim::HistoryEvent> all;
+  std::vector<history::History> files;
+  files.reserve(paths.size());
   for (const std::string& path : paths) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return Error{ErrorCode::kIo, "cannot read history file '" + path + "'"};
@@ -18,20 +21,30 @@ Result<sim::History> merge_history_files(const std::vector<std::string>& paths, 
     if (!text.empty() && text.back() != '\n') {
       const size_t cut = text.rfind('\n');
       const std::string tail = cut == std::string::npos ? text : text.substr(cut + 1);
-      if (!sim::History::from_jsonl(tail).ok()) {
+      history::History scratch;
+      if (!reports::parse_line(tail, scratch).ok()) {
         ++local.torn_tail_lines;
         text.resize(cut == std::string::npos ? 0 : cut + 1);
       }
     }
-    Result<sim::History> parsed = sim::History::from_jsonl(text);
+    Result<history::History> parsed = reports::parse_jsonl(text);
     if (!parsed) return Error{parsed.error().code, path + ": " + parsed.error().message};
     ++local.files;
-    for (const auto& e : parsed->events()) all.push_back(e);
+    files.push_back(std::move(*parsed));
   }
-  std::stable_sort(all.begin(), all.end(),
-                   [](const sim::HistoryEvent& a, const sim::HistoryEvent& b) { return a.time_ns < b.time_ns; });
-  sim::History merged;
-  for (auto& e : all) merged.record(e.time_ns, e.node, std::move(e.kind), std::move(e.data));
+  struct Ref {
+    int64_t time_ns;
+    size_t file;
+    size_t index;
+  };
+  std::vector<Ref> all;
+  for (size_t f = 0; f < files.size(); ++f) {
+    for (size_t i = 0; i < files[f].size(); ++i) all.push_back(Ref{files[f][i].time_ns, f, i});
+  }
+  std::stable_sort(all.begin(), all.end(), [](const Ref& a, const Ref& b) { return a.time_ns < b.time_ns; });
+  history::History merged;
+  merged.reserve(all.size());
+  for (const Ref& r : all) merged.append_from(files[r.file], files[r.file][r.index]);
   local.events = merged.size();
   if (stats) *stats = local;
   return merged;

@@ -1,13 +1,14 @@
 // Real mode's history merge: every process of a run (the launcher, the store, each node
 // boot) writes its own JSON Lines file (runtime/real/jsonl_recorder.h), all stamped with the
-// run's common true time. The checkers read one sim::History, ordered by time.
+// run's common true time. The checkers read one history::History, ordered by time; each
+// file is parsed with reports/history_jsonl.h.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "runtime/env/result.h"
-#include "sim/history.h"
+#include "history/history.h"
 
 namespace orbit::tools {
 
@@ -22,7 +23,7 @@ struct MergeStats {
 // Reads every file and merges the events into one history ordered by time, stably: events
 // with equal times keep file order (the order of `paths`), then line order. Errors name the
 // file and line (unreadable file, a malformed line that is not a torn tail).
-[[nodiscard]] Result<sim::History> merge_history_files(const std::vector<std::string>& paths,
+[[nodiscard]] Result<history::History> merge_history_files(const std::vector<std::string>& paths,
                                                        MergeStats* stats = nullptr);
 
 }  // namespace orbit::tools

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "reports/history_jsonl.h"
+
 namespace orbit::tools {
 namespace {
 
@@ -16,8 +18,10 @@ std::string write_file(const std::string& name, const std::string& text) {
   return path;
 }
 
-std::string line(int64_t t, int64_t node, const std::string& kind) {
-  return sim::HistoryEvent{t, node, kind, nlohmann::json::object()}.to_json_line() + "\n";
+// A line whose event is told apart by its fault_point site name.
+std::string line(int64_t t, int64_t node, const std::string& site) {
+  history::History h;
+  return reports::render_event(h, history::Event{t, node, history::FaultPoint{h.intern(site), Duration(0)}}) + "\n";
 }
 
 TEST(HistoryMergeTest, OrdersByTimeStablyAcrossFiles) {
@@ -27,7 +31,7 @@ TEST(HistoryMergeTest, OrdersByTimeStablyAcrossFiles) {
   auto merged = merge_history_files({a, b}, &stats);
   ASSERT_TRUE(merged.ok()) << to_string(merged.error());
   std::vector<std::string> kinds;
-  for (const auto& e : merged->events()) kinds.push_back(e.kind);
+  for (const auto& e : merged->events()) kinds.push_back(std::string(merged->str(e.get<history::FaultPoint>()->site)));
   EXPECT_EQ(kinds, (std::vector<std::string>{"b5", "a10", "a30", "a30b", "b30", "b40"}));
   EXPECT_EQ(stats.files, 2u);
   EXPECT_EQ(stats.events, 6u);
