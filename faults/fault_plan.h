@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/config/actor_management.h"
 #include "runtime/env/result.h"
 #include "runtime/env/time.h"
 #include "runtime/env/transport.h"
@@ -173,9 +174,11 @@ enum class Model { kInModel, kBeyondModel };
 std::string_view to_string(Model model);
 
 struct ModelLimits {
-  // The runtime's bound on clock drift (actor_management.max_clock_drift as ppm: the
-  // default 0.01 is 10000 ppm). |drift| up to it is in model.
-  int64_t max_drift_ppm = 10000;
+  // The runtime's bound on clock drift (actor_management.max_clock_drift as ppm). The
+  // default is config::drift_ppm(config::kDefaultMaxClockDrift): 0.001 is 1000 ppm, the
+  // same constant that orbit.toml's and actor::ActorSystemConfig's defaults use.
+  // |drift| up to it is in model.
+  int64_t max_drift_ppm = config::drift_ppm(config::kDefaultMaxClockDrift);
   // Nodes whose disks hold the cluster's persistent state (ClusterWorld: the storage node,
   // id = members). Empty means unknown: every node is treated as a storage node.
   std::vector<NodeId> storage_nodes;

@@ -366,7 +366,9 @@ TEST(ClassifyTest, DataDamagingDiskFaultsAreBeyondModelOnlyOnStorageNodes) {
 TEST(ClassifyTest, UnknownStorageNodesMeansEveryNodeIsOne) {
   const ModelLimits limits;  // storage_nodes empty
   EXPECT_EQ(classify(event::disk_mode(1ms, 0, DiskMode::kBitFlip), limits), Model::kBeyondModel);
-  EXPECT_EQ(limits.max_drift_ppm, 10000);
+  // The default bound is orbit.toml's default drift (0.001) in ppm.
+  EXPECT_EQ(limits.max_drift_ppm, config::drift_ppm(config::kDefaultMaxClockDrift));
+  EXPECT_EQ(limits.max_drift_ppm, 1000);
 }
 
 TEST(ClassifyTest, APlanIsInModelIffEveryEventIs) {

@@ -36,7 +36,9 @@ struct GenOptions {
   Duration safety_phase = std::chrono::seconds(60);  // every event falls in [0, safety_phase)
   Duration lease_duration = std::chrono::seconds(10);  // actor_management.lease_duration
   bool allow_beyond_model = false;      // may generate beyond-model events (fault_plan.h)
-  int64_t max_drift_ppm = 10000;        // actor_management.max_clock_drift in ppm (0.01 -> 10000)
+  // actor_management.max_clock_drift in ppm; default config::drift_ppm(kDefaultMaxClockDrift),
+  // 0.001 -> 1000, as ModelLimits.
+  int64_t max_drift_ppm = config::drift_ppm(config::kDefaultMaxClockDrift);
   double intensity = 0.5;               // 0..1: how many faults, how long and how severe
 
   uint32_t node_count() const { return members + 1; }

@@ -342,7 +342,10 @@ json timeline_data(const json& report, const history::History& history, const Ti
       std::string label = k;
       if (const auto* point = e.get<history::FaultPoint>()) label += " " + name(point->site);
       if (has_field(e.payload, "actor")) label += " " + sym_field(history, e.payload, "actor");
-      if (has_field(e.payload, "error")) label += ": " + sym_field(history, e.payload, "error");
+      if (has_field(e.payload, "error")) {
+        const std::string error = sym_field(history, e.payload, "error");
+        if (!error.empty()) label += ": " + error;
+      }
       mark(t, e.node, k, label, i);
       if (const auto* failed = e.get<history::ActivationFailed>()) {
         const int64_t actor = actors(name(failed->actor)), holder = holders(name(failed->holder));

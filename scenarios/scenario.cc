@@ -20,7 +20,7 @@ node::NodeConfig scenario_node_config() {
   node::NodeConfig config;
   config.actors.lease_duration = 3s;
   config.actors.lease_renewal_fraction = 0.5;
-  config.actors.max_clock_drift = 0.001;
+  config.actors.max_clock_drift = config::kDefaultMaxClockDrift;  // 0.001 = 1000 ppm
   config.actors.safety_margin = 200ms;
   config.actors.idle_timeout = 10s;
   config.actors.internal_call_timeout = 2s;
@@ -31,7 +31,7 @@ node::NodeConfig scenario_node_config() {
   return config;
 }
 
-constexpr int64_t kMaxDriftPpm = 1000;  // = actor_management.max_clock_drift above
+const int64_t kMaxDriftPpm = config::drift_ppm(scenario_node_config().actors.max_clock_drift);  // 1000
 constexpr Duration kOpTimeout = 6s;
 constexpr uint64_t kSearchSteps = 100'000'000;
 constexpr uint64_t kSearchStepsAfterViolation = 2'000'000;

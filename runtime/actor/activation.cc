@@ -122,7 +122,7 @@ Task<Result<void>> Activation::activate() {
   ++metrics.lease_acquires;
   lease_version_ = lease->record.version;
   const MonoTime counted_from = env::planted(env::bug_sites::kAcquireValidityFromReceipt) ? env_.clock.mono_now() : sent_at;
-  valid_until_ = lease_valid_until(counted_from, config.lease_duration, config.max_clock_drift, config.safety_margin);
+  valid_until_ = lease_valid_until(counted_from, config);
   record(history::LeaseAcquired{
       actor_sym_, holder_sym_, as_int(lease_version_), valid_until_ - env_.clock.mono_now()});
 
@@ -355,8 +355,7 @@ Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
 Task<void> Activation::renewal_loop() {
   auto& metrics = system_.mutable_metrics();
   const ActorSystemConfig& config = system_.config();
-  const auto renew_every =
-      Duration(static_cast<Duration::rep>(static_cast<double>(config.lease_duration.count()) * config.lease_renewal_fraction));
+  const Duration renew_every = config.renew_after();
   Duration wait = renew_every;
   for (;;) {
     co_await sleep(env_.executor, wait);
@@ -373,7 +372,7 @@ Task<void> Activation::renewal_loop() {
       ++metrics.lease_renewals;
       const MonoTime counted_from =
           env::planted(env::bug_sites::kRenewValidityFromReceipt) ? env_.clock.mono_now() : sent_at;
-      valid_until_ = lease_valid_until(counted_from, config.lease_duration, config.max_clock_drift, config.safety_margin);
+      valid_until_ = lease_valid_until(counted_from, config);
       record(history::LeaseRenewed{
           actor_sym_, holder_sym_, as_int(lease_version_), valid_until_ - env_.clock.mono_now()});
       arm_lapse_timer();

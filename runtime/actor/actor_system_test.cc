@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "runtime/actor/lease_validity.h"
 #include "runtime/persistence/snapshot_hash.h"
 #include "sim/cluster_world.h"
 
@@ -462,6 +463,41 @@ uint64_t scripted_run_hash(uint64_t seed) {
 TEST(ActorSystemTest, DeterministicPerSeed) {
   EXPECT_EQ(scripted_run_hash(21), scripted_run_hash(21));
   EXPECT_NE(scripted_run_hash(21), scripted_run_hash(22));
+}
+
+// --- Config -------------------------------------------------------------------------------
+
+TEST(ActorSystemConfigTest, DefaultsAreOrbitTomls) {
+  const ActorSystemConfig c;
+  EXPECT_TRUE(c.validate().ok());
+  EXPECT_EQ(static_cast<const config::ActorManagementConfig&>(c), config::ActorManagementConfig{});
+  EXPECT_EQ(c.max_clock_drift, config::kDefaultMaxClockDrift);
+}
+
+TEST(ActorSystemConfigTest, ValidationNamesTheTomlKeyFirstThenItsOwnFields) {
+  ActorSystemConfig c;
+  c.max_clock_drift = 0.5;
+  c.vnodes_per_member = 0;  // also bad, but [actor_management] is checked first
+  ASSERT_FALSE(c.validate().ok());
+  EXPECT_EQ(c.validate().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(c.validate().error().message,
+            "actor_management.max_clock_drift must be in [0, 0.5) (a ratio: 0.001 is 1000 ppm), got 0.5");
+  c.max_clock_drift = 0.001;
+  EXPECT_EQ(c.validate().error().message, "placement.vnodes_per_member must be positive");
+  c = {};
+  c.retry_backoff_max = 1ms;
+  EXPECT_EQ(c.validate().error().message, "actor_management.retry_backoff_min/max must be positive and ordered");
+}
+
+TEST(ActorSystemConfigTest, LeaseValidUntilIsSentPlusTheConfigsValidity) {
+  ActorSystemConfig c;
+  c.lease_duration = 3s;
+  c.safety_margin = 200ms;
+  const MonoTime sent{Duration(12'345)};
+  // 3s - trunc(3e9 * 0.001) ns - 200ms
+  EXPECT_EQ(lease_valid_until(sent, c), sent + 2797ms);
+  EXPECT_EQ(lease_valid_until(sent, c) - sent, c.lease_validity());
+  EXPECT_EQ(c.renew_after(), 1500ms);
 }
 
 }  // namespace

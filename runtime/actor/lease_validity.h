@@ -6,17 +6,18 @@
 // slow relative to the store's by up to max_clock_drift (a fraction, 0.001 = 1000 ppm), so
 // the duration is shortened by that fraction, and by a safety margin for everything else
 // (scheduling delay between a check and the write it guards).
+//
+// The arithmetic itself is config::ActorManagementConfig::lease_validity(), the one
+// computation (the validation of orbit.toml uses the same).
 #pragma once
 
+#include "runtime/config/actor_management.h"
 #include "runtime/env/time.h"
 
 namespace orbit::actor {
 
-inline MonoTime lease_valid_until(MonoTime request_sent_at, Duration duration, double max_clock_drift,
-                                  Duration safety_margin) {
-  const auto drift_allowance =
-      Duration(static_cast<Duration::rep>(static_cast<double>(duration.count()) * max_clock_drift));
-  return request_sent_at + duration - drift_allowance - safety_margin;
+inline MonoTime lease_valid_until(MonoTime request_sent_at, const config::ActorManagementConfig& config) {
+  return request_sent_at + config.lease_validity();
 }
 
 }  // namespace orbit::actor

@@ -27,7 +27,7 @@ constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr int64_t kNodeIdMax = std::numeric_limits<env::NodeId>::max();
 // Upper bounds keep a typo (an extra zero or three) from turning into an enormous
 // allocation: the retained versions are kept per actor, the ring holds vnodes per member.
-constexpr int64_t kMaxRetainedVersions = 1000;
+constexpr int64_t kMaxRetainedVersions = kMaxSnapshotRetainedVersions;
 constexpr int64_t kMaxVnodesPerMember = 4096;
 
 Error config_error(std::string_view source_name, std::string_view message) {
@@ -345,46 +345,11 @@ Problem check_unsigned_range(const std::string& path, uint64_t value, int64_t mi
   return check_range(path, static_cast<int64_t>(value), min, max);
 }
 
-Problem validate_actor_management(const ActorManagementConfig& c) {
-  const std::string t = "actor_management";
-  if (Problem p = check_positive(join(t, "lease_duration"), c.lease_duration)) return p;
-  // Written so that NaN fails too.
-  if (!(c.lease_renewal_fraction > 0.0 && c.lease_renewal_fraction < 1.0)) {
-    return join(t, "lease_renewal_fraction") + " must be in (0, 1), got " + format_double(c.lease_renewal_fraction);
-  }
-  if (!(c.max_clock_drift >= 0.0 && c.max_clock_drift < 1.0)) {
-    return join(t, "max_clock_drift") + " must be in [0, 1) (a ratio: 0.001 is 1000 ppm), got " +
-           format_double(c.max_clock_drift);
-  }
-  if (Problem p = check_not_negative(join(t, "safety_margin"), c.safety_margin)) return p;
-  if (Problem p = check_positive(join(t, "snapshot_interval"), c.snapshot_interval)) return p;
-  if (Problem p = check_positive(join(t, "idle_timeout"), c.idle_timeout)) return p;
-  if (Problem p = check_unsigned_range(join(t, "max_concurrent_activations"), c.max_concurrent_activations, 1,
-                                       kInt64Max)) {
-    return p;
-  }
-  if (Problem p = check_unsigned_range(join(t, "snapshot_retained_versions"), c.snapshot_retained_versions, 1,
-                                       kMaxRetainedVersions)) {
-    return p;
-  }
-
-  // The safety core: a holder that renews only after it stopped trusting its lease would
-  // either stall every activation or, worse, be tempted to act on a lease it cannot trust.
-  const Duration renew = c.renew_after();
-  const Duration validity = c.lease_validity();
-  if (renew <= Duration(0)) {
-    return join(t, "lease_duration") + " " + quoted_duration(c.lease_duration) + " is too short: " +
-           join(t, "lease_renewal_fraction") + " " + format_double(c.lease_renewal_fraction) +
-           " of it rounds down to zero";
-  }
-  if (!(validity > renew)) {
-    return join(t, "lease_renewal_fraction") + " " + format_double(c.lease_renewal_fraction) + " renews after " +
-           quoted_duration(renew) + ", but a lease of " + join(t, "lease_duration") + " " +
-           quoted_duration(c.lease_duration) + " is only trusted for " + quoted_duration(validity) + " (after " +
-           join(t, "max_clock_drift") + " " + format_double(c.max_clock_drift) + " and " + join(t, "safety_margin") +
-           " " + quoted_duration(c.safety_margin) + "); lower the fraction, or lengthen the lease";
-  }
-  return std::nullopt;
+// The one [actor_management] validation (actor_management.h), as a Problem.
+Problem check_actor_management(const ActorManagementConfig& c) {
+  Result<void> r = validate_actor_management(c);
+  if (r.ok()) return std::nullopt;
+  return r.error().message;
 }
 
 Problem validate_persistence(const PersistenceConfig& c) {
@@ -423,7 +388,7 @@ Problem validate_placement(const PlacementConfig& c) {
 }
 
 Problem validate(const OrbitConfig& c) {
-  if (Problem p = validate_actor_management(c.actor_management)) return p;
+  if (Problem p = check_actor_management(c.actor_management)) return p;
   if (Problem p = validate_persistence(c.persistence)) return p;
   if (Problem p = validate_membership(c.membership)) return p;
   return validate_placement(c.placement);
@@ -438,15 +403,6 @@ std::string_view choice_name(const std::array<Choice<E>, N>& choices, E value) {
 }
 
 }  // namespace
-
-Duration ActorManagementConfig::renew_after() const {
-  return Duration(static_cast<int64_t>(std::floor(static_cast<double>(lease_duration.count()) * lease_renewal_fraction)));
-}
-
-Duration ActorManagementConfig::lease_validity() const {
-  const double trusted = std::floor(static_cast<double>(lease_duration.count()) * (1.0 - max_clock_drift));
-  return Duration(static_cast<int64_t>(trusted)) - safety_margin;
-}
 
 std::string_view to_string(ProviderKind kind) { return choice_name(kProviders, kind); }
 std::string_view to_string(PlacementPolicy policy) { return choice_name(kPolicies, policy); }

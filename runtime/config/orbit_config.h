@@ -6,11 +6,13 @@
 //
 // The file format (every key optional; the defaults are the member initializers below):
 //
-//   [actor_management]
+//   [actor_management]                  # config::ActorManagementConfig (actor_management.h),
+//                                       # the one struct the actor runtime also uses
 //   lease_duration = "10s"              # duration string, > 0
 //   lease_renewal_fraction = 0.5        # in (0, 1): renew after this fraction of the lease
-//   max_clock_drift = 0.01              # in [0, 1): a ratio, 0.01 = 1% = 10000 ppm; how much
-//                                       # faster or slower a node's clock may run than true time
+//   max_clock_drift = 0.001             # in [0, 0.5): a ratio, 0.001 = 0.1% = 1000 ppm; how
+//                                       # much faster or slower a node's clock may run than
+//                                       # true time (kDefaultMaxClockDrift, as the scenarios)
 //   safety_margin = "500ms"             # duration, >= 0
 //   snapshot_interval = "5s"            # duration, > 0 (the `periodic` persistence policy)
 //   idle_timeout = "1m"                 # duration, > 0
@@ -41,9 +43,10 @@
 // "1m30s". Integers only; no sign.
 //
 // Cross-field rule (the lease safety core, DESIGN.md "Leases and fencing"): the holder trusts
-// a lease for lease_duration * (1 - max_clock_drift) - safety_margin after sending the
-// request, and renews after lease_duration * lease_renewal_fraction; the renewal must come
-// strictly before the trust ends.
+// a lease for lease_duration - lease_duration * max_clock_drift - safety_margin after sending
+// the request (ActorManagementConfig::lease_validity), and renews after lease_duration *
+// lease_renewal_fraction (renew_after); the renewal must come strictly before the trust ends.
+// The [actor_management] checks are config::validate_actor_management's (actor_management.h).
 //
 // Errors: every problem is kInvalidArgument with a message that starts with the source name
 // and names the key by its table path, e.g.
@@ -65,32 +68,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/config/actor_management.h"
 #include "runtime/env/result.h"
 #include "runtime/env/time.h"
 #include "runtime/env/transport.h"
 
 namespace orbit::config {
-
-struct ActorManagementConfig {
-  Duration lease_duration = std::chrono::seconds(10);
-  double lease_renewal_fraction = 0.5;
-  double max_clock_drift = 0.01;  // a ratio: 0.01 is 1%, i.e. 10000 ppm
-  Duration safety_margin = std::chrono::milliseconds(500);
-  Duration snapshot_interval = std::chrono::seconds(5);
-  Duration idle_timeout = std::chrono::seconds(60);
-  uint64_t max_concurrent_activations = 10000;
-  uint32_t snapshot_retained_versions = 3;
-
-  // When the holder renews: lease_duration * lease_renewal_fraction, rounded down to whole
-  // nanoseconds (rounding down renews earlier, the safe direction).
-  Duration renew_after() const;
-  // How long after *sending* the acquire/renew request the holder may act on the lease:
-  // lease_duration * (1 - max_clock_drift), rounded down, minus safety_margin. May be
-  // negative for a config that validate_config refuses.
-  Duration lease_validity() const;
-
-  friend bool operator==(const ActorManagementConfig&, const ActorManagementConfig&) = default;
-};
 
 enum class ProviderKind {
   kMemory,   // in-process; loses everything on a crash

@@ -30,7 +30,7 @@ constexpr std::string_view kEveryKey = R"(
 [actor_management]
 lease_duration = "20s"
 lease_renewal_fraction = 0.25
-max_clock_drift = 0.001
+max_clock_drift = 0.002
 safety_margin = "750ms"
 snapshot_interval = "1m30s"
 idle_timeout = "2m"
@@ -65,7 +65,8 @@ TEST(OrbitConfigTest, EmptyTextGivesTheDefaults) {
   EXPECT_EQ(c, OrbitConfig{});
   EXPECT_EQ(c.actor_management.lease_duration, 10s);
   EXPECT_EQ(c.actor_management.lease_renewal_fraction, 0.5);
-  EXPECT_EQ(c.actor_management.max_clock_drift, 0.01);
+  EXPECT_EQ(c.actor_management.max_clock_drift, 0.001);
+  EXPECT_EQ(c.actor_management.max_clock_drift, kDefaultMaxClockDrift);
   EXPECT_EQ(c.actor_management.safety_margin, 500ms);
   EXPECT_EQ(c.actor_management.snapshot_interval, 5s);
   EXPECT_EQ(c.actor_management.idle_timeout, 60s);
@@ -95,7 +96,7 @@ TEST(OrbitConfigTest, ParsesEveryKey) {
   const OrbitConfig c = parsed(kEveryKey);
   EXPECT_EQ(c.actor_management.lease_duration, 20s);
   EXPECT_EQ(c.actor_management.lease_renewal_fraction, 0.25);
-  EXPECT_EQ(c.actor_management.max_clock_drift, 0.001);
+  EXPECT_EQ(c.actor_management.max_clock_drift, 0.002);
   EXPECT_EQ(c.actor_management.safety_margin, 750ms);
   EXPECT_EQ(c.actor_management.snapshot_interval, 90s);
   EXPECT_EQ(c.actor_management.idle_timeout, 2min);
@@ -133,9 +134,9 @@ TEST(OrbitConfigTest, IntegersAreAcceptedWhereFloatsAreExpected) {
 }
 
 TEST(OrbitConfigTest, LeaseTimingHelpers) {
-  ActorManagementConfig am;  // 10s, 0.5, 1%, 500ms
+  ActorManagementConfig am;  // 10s, 0.5, 0.1%, 500ms
   EXPECT_EQ(am.renew_after(), 5s);
-  EXPECT_EQ(am.lease_validity(), 9400ms);
+  EXPECT_EQ(am.lease_validity(), 9490ms);
   am.lease_duration = 3ns;
   EXPECT_EQ(am.renew_after(), 1ns);  // rounded down
 }
@@ -205,9 +206,11 @@ TEST(OrbitConfigTest, EveryBadValueNamesItsKey) {
       {"[actor_management]\nlease_renewal_fraction = nan",
        "actor_management.lease_renewal_fraction must be in (0, 1), got nan"},
       {"[actor_management]\nmax_clock_drift = -0.1",
-       "actor_management.max_clock_drift must be in [0, 1) (a ratio: 0.001 is 1000 ppm), got -0.1"},
+       "actor_management.max_clock_drift must be in [0, 0.5) (a ratio: 0.001 is 1000 ppm), got -0.1"},
+      {"[actor_management]\nmax_clock_drift = 0.5",
+       "actor_management.max_clock_drift must be in [0, 0.5) (a ratio: 0.001 is 1000 ppm), got 0.5"},
       {"[actor_management]\nmax_clock_drift = 1",
-       "actor_management.max_clock_drift must be in [0, 1) (a ratio: 0.001 is 1000 ppm), got 1"},
+       "actor_management.max_clock_drift must be in [0, 0.5) (a ratio: 0.001 is 1000 ppm), got 1"},
       {"[actor_management]\nmax_concurrent_activations = 0",
        "actor_management.max_concurrent_activations must be at least 1, got 0"},
       {"[actor_management]\nmax_concurrent_activations = -3",
@@ -237,12 +240,12 @@ TEST(OrbitConfigTest, EveryBadValueNamesItsKey) {
        "membership.heartbeat_interval must be less than membership.suspect_after, got \"5s\" and \"5s\""},
       {"[actor_management]\nlease_renewal_fraction = 0.95",
        "actor_management.lease_renewal_fraction 0.95 renews after \"9500ms\", but a lease of "
-       "actor_management.lease_duration \"10s\" is only trusted for \"9400ms\" (after actor_management.max_clock_drift "
-       "0.01 and actor_management.safety_margin \"500ms\"); lower the fraction, or lengthen the lease"},
+       "actor_management.lease_duration \"10s\" is only trusted for \"9490ms\" (after actor_management.max_clock_drift "
+       "0.001 and actor_management.safety_margin \"500ms\"); lower the fraction, or lengthen the lease"},
       {"[actor_management]\nlease_duration = \"400ms\"",
        "actor_management.lease_renewal_fraction 0.5 renews after \"200ms\", but a lease of "
-       "actor_management.lease_duration \"400ms\" is only trusted for \"-104ms\" (after actor_management.max_clock_drift "
-       "0.01 and actor_management.safety_margin \"500ms\"); lower the fraction, or lengthen the lease"},
+       "actor_management.lease_duration \"400ms\" is only trusted for \"-100400us\" (after actor_management.max_clock_drift "
+       "0.001 and actor_management.safety_margin \"500ms\"); lower the fraction, or lengthen the lease"},
       {"[actor_management]\nlease_duration = \"1ns\"\nsafety_margin = \"0s\"",
        "actor_management.lease_duration \"1ns\" is too short: actor_management.lease_renewal_fraction 0.5 of it rounds "
        "down to zero"},
@@ -314,7 +317,7 @@ TEST(OrbitConfigTest, ToTomlIsCanonical) {
             "[actor_management]\n"
             "lease_duration = \"10s\"\n"
             "lease_renewal_fraction = 0.5\n"
-            "max_clock_drift = 0.01\n"
+            "max_clock_drift = 0.001\n"
             "safety_margin = \"500ms\"\n"
             "snapshot_interval = \"5s\"\n"
             "idle_timeout = \"1m\"\n"

@@ -5,14 +5,8 @@ namespace orbit::node {
 Result<NodeConfig> to_node_config(const config::OrbitConfig& in) {
   NodeConfig out;
   const auto& am = in.actor_management;
-  out.actors.lease_duration = am.lease_duration;
-  out.actors.lease_renewal_fraction = am.lease_renewal_fraction;
-  out.actors.max_clock_drift = am.max_clock_drift;
-  out.actors.safety_margin = am.safety_margin;
-  out.actors.snapshot_interval = am.snapshot_interval;
-  out.actors.idle_timeout = am.idle_timeout;
-  out.actors.max_concurrent_activations = static_cast<size_t>(am.max_concurrent_activations);
-  out.actors.snapshot_retained_versions = am.snapshot_retained_versions;
+  // [actor_management] is one struct on both sides: actor::ActorSystemConfig derives from it.
+  static_cast<config::ActorManagementConfig&>(out.actors) = am;
   switch (in.placement.policy) {
     case config::PlacementPolicy::kLocal: out.actors.placement = actor::PlacementPolicy::kLocal; break;
     case config::PlacementPolicy::kLeastLoaded: out.actors.placement = actor::PlacementPolicy::kLeastLoaded; break;

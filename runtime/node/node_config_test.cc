@@ -52,6 +52,30 @@ vnodes_per_member = 32
   EXPECT_EQ(node->membership.remove_after, 1s);
 }
 
+TEST(NodeConfigTest, ActorSettingsAreTheParsedStruct) {
+  auto parsed = config::parse_config("[persistence]\nprovider = \"remote\"\n[persistence.remote]\nstore_node = 3\n",
+                                     "orbit.toml");
+  ASSERT_TRUE(parsed.ok()) << to_string(parsed.error());
+  auto node = to_node_config(*parsed);
+  ASSERT_TRUE(node.ok()) << to_string(node.error());
+  // Every [actor_management] field, whatever is added later, comes over as one struct.
+  EXPECT_EQ(static_cast<const config::ActorManagementConfig&>(node->actors), parsed->actor_management);
+  EXPECT_EQ(node->actors.max_clock_drift, config::kDefaultMaxClockDrift);
+  EXPECT_EQ(node->actors.lease_validity(), parsed->actor_management.lease_validity());
+}
+
+TEST(NodeConfigTest, ActorSystemValidationIsTheTomlValidation) {
+  // A config built in code gets the same message, naming the orbit.toml key.
+  actor::ActorSystemConfig actors;
+  actors.max_clock_drift = 0.6;
+  ASSERT_FALSE(actors.validate().ok());
+  EXPECT_EQ(actors.validate().error().message,
+            "actor_management.max_clock_drift must be in [0, 0.5) (a ratio: 0.001 is 1000 ppm), got 0.6");
+  auto parsed = config::parse_config("[actor_management]\nmax_clock_drift = 0.6\n", "orbit.toml");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().message, "orbit.toml: " + actors.validate().error().message);
+}
+
 TEST(NodeConfigTest, MemberNeedsARemoteStore) {
   auto parsed = config::parse_config("[persistence]\nprovider = \"memory\"\n", "orbit.toml");
   ASSERT_TRUE(parsed.ok());
