@@ -22,6 +22,7 @@
 
 #include "faults/fault_plan.h"
 #include "faults/generators.h"
+#include "runtime/config/actor_management.h"
 #include "runtime/env/time.h"
 
 namespace orbit::properties {
@@ -47,7 +48,7 @@ struct CaseConfig {
   Duration safety_phase = std::chrono::seconds(20);
   // The node settings the plan must fit (faults::GenOptions): leases and the drift bound.
   Duration lease_duration = std::chrono::seconds(3);
-  int64_t max_drift_ppm = 1000;
+  int64_t max_drift_ppm = config::drift_ppm(config::kDefaultMaxClockDrift);  // the scenarios' bound
   // false: every plan (and every shrink of it) is in model. true: the generators may add
   // beyond-model events (bit rot, read corruption, EIO, a full disk on the store, drift
   // past the bound).

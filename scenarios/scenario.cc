@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "faults/injector.h"
+#include "runtime/config/actor_management.h"
 #include "runtime/env/fault_sites.h"
 #include "scenarios/workload/clients.h"
 #include "scenarios/workload/kinds.h"

@@ -51,6 +51,7 @@
 #include "reports/run_report.h"
 #include "runtime/config/duration.h"
 #include "runtime/real/http_client.h"
+#include "runtime/config/actor_management.h"
 #include "runtime/real/jsonl_recorder.h"
 #include "scenarios/checkers/checker.h"
 #include "scenarios/judge.h"
@@ -570,7 +571,7 @@ std::string orbit_toml(uint32_t nodes, Duration lease) {
   t << "[actor_management]\n"
     << "lease_duration = \"" << ms(lease) << "\"\n"
     << "lease_renewal_fraction = 0.5\n"
-    << "max_clock_drift = 0.001\n"
+    << "max_clock_drift = " << config::kDefaultMaxClockDrift << "\n"
     << "safety_margin = \"200ms\"\n"
     << "idle_timeout = \"30s\"\n"
     << "\n[persistence]\nprovider = \"remote\"\n"
@@ -774,7 +775,7 @@ int cmd_run(const RunFlags& f) {
   report.seed = 0;
   report.members = f.nodes;
   report.plan = plan;
-  report.plan_in_model = faults::classify(plan, faults::ModelLimits::for_cluster(f.nodes, 1000)) == faults::Model::kInModel;
+  report.plan_in_model = faults::classify(plan, faults::ModelLimits::for_cluster(f.nodes, config::drift_ppm(config::kDefaultMaxClockDrift))) == faults::Model::kInModel;
   report.safety_phase_ns = safety.count();
   report.liveness_start_ns = liveness_start_ns;
   report.sim_time_ns = history->events().empty() ? 0 : history->events().back().time_ns;
