@@ -43,6 +43,6 @@ case "$mode" in
   compare)
     fresh=$(mktemp)
     record "$fresh"
-    if diff "$file" "$fresh"; then rm -f "$fresh"; echo "identical: $(wc -l < "$fresh") runs"; else echo "DIFFERENT" >&2; exit 1; fi ;;
+    if diff "$file" "$fresh"; then echo "identical: $(wc -l < "$fresh") runs"; rm -f "$fresh"; else echo "DIFFERENT" >&2; exit 1; fi ;;
   *) echo "unknown mode '$mode' (record|compare)" >&2; exit 2 ;;
 esac
