@@ -22,8 +22,9 @@ class Writer {
 
  private:
   void le(uint64_t v, int n) {
+    if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
     char buf[8];
-    for (int i = 0; i < n; ++i) buf[i] = static_cast<char>(v >> (8 * i));
+    std::memcpy(buf, &v, sizeof buf);
     out_.append(buf, static_cast<size_t>(n));
   }
   std::string& out_;

@@ -24,6 +24,7 @@ void History::rebuild_index() {
 }
 
 Sym History::intern(std::string_view s) {
+  if (s.empty()) return Sym{};  // the common "no error" costs no lookup
   if (auto it = index_.find(s); it != index_.end()) return Sym{it->second};
   const auto id = static_cast<uint32_t>(strings_.size());
   strings_.emplace_back(s);
@@ -37,8 +38,7 @@ std::string_view History::str(Sym s) const {
 }
 
 const Event& History::append(int64_t time_ns, int64_t node, Payload payload) {
-  events_.push_back(Event{time_ns, node, std::move(payload)});
-  return events_.back();
+  return events_.push_back(Event{time_ns, node, std::move(payload)});
 }
 
 const Event& History::append_from(const History& source, const Event& event) {

@@ -4,7 +4,8 @@
 // copied into the history, dumped to text and the text hashed): the peer to compare with,
 // measured in the same run. BM_Checker/<name>: each checker over the history of a default
 // run (register seed 1 for the register checkers, counter seed 1 for the others), reported
-// per 10,000 client operations (counter "ns_per_10k_ops").
+// per 10,000 client operations (counter "time_per_10k_ops", in seconds). BM_DefaultRun and
+// BM_Judge give the checkers' share of a default run's wall time.
 #include <benchmark/benchmark.h>
 
 #include <xxhash.h>
@@ -21,25 +22,36 @@
 namespace orbit::history {
 namespace {
 
-// A mix like a default run's: lease traffic, snapshot writes, client ops.
-Payload sample_event(History& h, uint64_t i) {
-  const Sym actor = h.intern(i % 2 == 0 ? "counter/c0" : "counter/c1");
-  const Sym holder = h.intern("n2.b1.a7");
+// A mix like a default run's, recorded the way the runtime does: an activation interns its
+// actor and holder once; a client interns the actor name per operation and an empty error.
+struct Names {
+  explicit Names(History& h)
+      : actors{h.intern("counter/c0"), h.intern("counter/c1")}, holder(h.intern("n2.b1.a7")),
+        process(h.intern("n2.b1.c0")) {}
+  Sym actors[2];
+  Sym holder;
+  Sym process;
+};
+
+Payload sample_event(History& h, const Names& n, uint64_t i) {
+  const Sym actor = n.actors[i % 2];
+  const auto v = static_cast<int64_t>(i);
   switch (i % 4) {
-    case 0: return LeaseRenewed{actor, holder, static_cast<int64_t>(i), 2600ms};
-    case 1: return SnapshotWrite{actor, holder, static_cast<int64_t>(i), 4, Sha256{}, true, StoreError::kNone};
-    case 2: return OpInvoke{h.intern("n2.b1.c0"), static_cast<int64_t>(i), actor, OpFunction::kAdd, 1, std::nullopt};
-    default: return OpComplete{h.intern("n2.b1.c0"), static_cast<int64_t>(i), actor, OpType::kOk, std::nullopt, {}, false};
+    case 0: return LeaseRenewed{actor, n.holder, v, 2600ms};
+    case 1: return SnapshotWrite{actor, n.holder, v, 4, Sha256{}, true, StoreError::kNone};
+    case 2: return OpInvoke{n.process, v, h.intern(i % 8 == 2 ? "counter/c0" : "counter/c1"), OpFunction::kAdd, 1, {}};
+    default: return OpComplete{n.process, v, actor, OpType::kOk, std::nullopt, h.intern(""), false};
   }
 }
 
 void BM_RecordTyped(benchmark::State& state) {
   History h;
+  Names names(h);
   sim::TraceHash trace;
   std::string buffer;
   uint64_t i = 0;
   for (auto _ : state) {
-    const Event& e = h.append(static_cast<int64_t>(i), 2, sample_event(h, i));
+    const Event& e = h.append(static_cast<int64_t>(i), 2, sample_event(h, names, i));
     buffer.clear();
     encode_canonical(h, e, buffer);
     trace.mix(XXH3_64bits(buffer.data(), buffer.size()));
@@ -47,6 +59,7 @@ void BM_RecordTyped(benchmark::State& state) {
     if (h.size() >= 1'000'000) {
       state.PauseTiming();
       h = History();
+      names = Names(h);
       state.ResumeTiming();
     }
   }
@@ -116,10 +129,35 @@ void BM_Checker(benchmark::State& state, std::string checker_name, std::string s
   const double ops_count = static_cast<double>(ops.ops.size());
   state.counters["client_ops"] = ops_count;
   state.counters["events"] = static_cast<double>(history.size());
-  state.counters["ns_per_10k_ops"] = benchmark::Counter(
+  state.counters["time_per_10k_ops"] = benchmark::Counter(
       static_cast<double>(state.iterations()) * ops_count / 10'000.0,
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
+
+// A default run end to end (the simulation, recording and judging), and the judge alone
+// over its history: the checkers' share of a run's wall time is BM_Judge / BM_DefaultRun.
+void BM_DefaultRun(benchmark::State& state, std::string scenario) {
+  scenarios::RunOptions options;
+  options.seed = 1;
+  for (auto _ : state) {
+    auto report = scenarios::run_scenario(*scenarios::find_scenario(scenario), options);
+    benchmark::DoNotOptimize(report);
+  }
+}
+BENCHMARK_CAPTURE(BM_DefaultRun, counter, std::string("counter"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_DefaultRun, register, std::string("register"))->Unit(benchmark::kMillisecond);
+
+void BM_Judge(benchmark::State& state, std::string scenario) {
+  const History& history = *default_run(scenario).history;
+  scenarios::JudgeSpec spec;
+  spec.required_checkers = scenarios::find_scenario(scenario)->required_checkers;
+  for (auto _ : state) {
+    auto judged = scenarios::judge(history, spec, scenarios::context_from_history(history));
+    benchmark::DoNotOptimize(judged);
+  }
+}
+BENCHMARK_CAPTURE(BM_Judge, counter, std::string("counter"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Judge, register, std::string("register"))->Unit(benchmark::kMillisecond);
 
 void BM_ReadClientOps(benchmark::State& state) {
   const History& history = *default_run("counter").history;

@@ -72,7 +72,7 @@ std::string repro_command(const scenarios::RunReport& report, const std::string&
 json to_json(const scenarios::RunReport& report, int64_t wall_ns, const std::string& repro, const ReportFiles& files) {
   json checks = json::array();
   json violations = json::array();
-  static const std::vector<history::Event> kNoEvents;
+  static const history::EventArena kNoEvents;
   const auto& events = report.history ? report.history->events() : kNoEvents;
   for (const auto& check : report.checks) {
     checks.push_back(json{{"checker", check.checker},

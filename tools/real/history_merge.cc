@@ -43,7 +43,6 @@ Result<history::History> merge_history_files(const std::vector<std::string>& pat
   }
   std::stable_sort(all.begin(), all.end(), [](const Ref& a, const Ref& b) { return a.time_ns < b.time_ns; });
   history::History merged;
-  merged.reserve(all.size());
   for (const Ref& r : all) merged.append_from(files[r.file], files[r.file][r.index]);
   local.events = merged.size();
   if (stats) *stats = local;
