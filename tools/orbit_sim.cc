@@ -358,7 +358,9 @@ int cmd_list() {
   std::printf("fault points:\n");
   for (std::string_view site : orbit::env::sites::kAll) std::printf("  %.*s\n", static_cast<int>(site.size()), site.data());
   std::printf("checkers:\n");
-  for (const auto& c : orbit::checkers::all_checkers()) std::printf("  %s\n", std::string(c->name()).c_str());
+  for (const auto& c : orbit::checkers::all_checkers()) {
+    std::printf("  %-20s %s\n", std::string(c->name()).c_str(), std::string(orbit::checkers::to_string(c->checker_class())).c_str());
+  }
   return kExitPass;
 }
 

@@ -14,6 +14,7 @@
 // this boundary and returns it as a value, so nothing escapes to callers.
 #include <toml++/toml.h>
 
+#include "runtime/config/checks.h"
 #include "runtime/config/duration.h"
 
 namespace orbit::config {
@@ -21,7 +22,6 @@ namespace {
 
 // A problem found while reading or checking: the message without the source name, or
 // nothing. parse_config/validate_config prefix the source name once, at the top.
-using Problem = std::optional<std::string>;
 
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr int64_t kNodeIdMax = std::numeric_limits<env::NodeId>::max();
@@ -35,13 +35,6 @@ Error config_error(std::string_view source_name, std::string_view message) {
   text += ": ";
   text += message;
   return make_error(ErrorCode::kInvalidArgument, std::move(text));
-}
-
-std::string format_double(double v) {
-  std::array<char, 64> buf{};
-  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  if (ec != std::errc()) return "?";
-  return std::string(buf.data(), end);
 }
 
 // A TOML basic string, quoted. Used both by to_toml and to quote values in messages.
@@ -71,7 +64,6 @@ std::string quote(std::string_view s) {
   return out;
 }
 
-std::string quoted_duration(Duration d) { return quote(format_duration(d)); }
 
 std::string type_name(const toml::node& node) {
   switch (node.type()) {
@@ -317,16 +309,6 @@ Problem read_placement(const toml::table& table, PlacementConfig& out) {
   if (Problem p = r.read_choice("policy", kPolicies, out.policy)) return p;
   if (Problem p = r.read_int("vnodes_per_member", 1, kMaxVnodesPerMember, out.vnodes_per_member)) return p;
   return std::nullopt;
-}
-
-Problem check_positive(const std::string& path, Duration d) {
-  if (d > Duration(0)) return std::nullopt;
-  return path + " must be greater than zero, got " + quoted_duration(d);
-}
-
-Problem check_not_negative(const std::string& path, Duration d) {
-  if (d >= Duration(0)) return std::nullopt;
-  return path + " must not be negative, got " + quoted_duration(d);
 }
 
 Problem check_less(const std::string& a_path, Duration a, const std::string& b_path, Duration b) {
