@@ -65,6 +65,77 @@ bool has_field(const history::Payload& payload, std::string_view name) {
   return found;
 }
 
+// Kinds drawn as a plain mark on their node's lane (others have their own drawing or none).
+// A switch without default: a new kind must be placed here (-Werror=switch).
+bool drawn_as_mark(history::EventKind kind) {
+  using K = history::EventKind;
+  switch (kind) {
+    case K::kDuplicateDetected:
+    case K::kSnapshotIntegrityFailure:
+    case K::kActivationFailed:
+    case K::kStateUncertain:
+    case K::kFaultPoint:
+    case K::kFaultSkipped:
+    case K::kDiskCrash:
+    case K::kDiskTornWrite:
+    case K::kDiskBitFlip:
+    case K::kDiskReadCorruption:
+    case K::kDiskEio:
+    case K::kDiskFull:
+    case K::kMembershipSelfRemoved:
+    case K::kMembershipLeave:
+    case K::kStoreOpenFailed:
+      return true;
+    case K::kBoot:
+    case K::kCrash:
+    case K::kRestart:
+    case K::kPause:
+    case K::kResume:
+    case K::kFrameOversize:
+    case K::kPartition:
+    case K::kLinkBlock:
+    case K::kLinkUnblock:
+    case K::kHeal:
+    case K::kClog:
+    case K::kUnclog:
+    case K::kLinkConfig:
+    case K::kNetworkConfig:
+    case K::kClockOffset:
+    case K::kClockJump:
+    case K::kClockDrift:
+    case K::kDiskConfig:
+    case K::kSafetyPhaseStart:
+    case K::kLivenessPhaseStart:
+    case K::kLivenessWindowStart:
+    case K::kNodeStart:
+    case K::kNodeStop:
+    case K::kStoreStart:
+    case K::kStoreStop:
+    case K::kStoreReady:
+    case K::kMembershipStall:
+    case K::kMembershipView:
+    case K::kDirectoryPlace:
+    case K::kDirectoryForget:
+    case K::kLeaseAcquired:
+    case K::kLeaseRenewed:
+    case K::kLeaseLost:
+    case K::kLeaseReleased:
+    case K::kActivation:
+    case K::kDeactivation:
+    case K::kSnapshotReadBegin:
+    case K::kSnapshotLoad:
+    case K::kSnapshotWriteBegin:
+    case K::kSnapshotWrite:
+    case K::kUnknownWriteResolved:
+    case K::kOpInvoke:
+    case K::kOpComplete:
+    case K::kWorkload:
+    case K::kPingTimeout:
+      return false;
+  }
+  return false;
+}
+
 std::string ms_label(int64_t ns) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%+.1f ms", static_cast<double>(ns) / 1e6);
@@ -335,10 +406,7 @@ json timeline_data(const json& report, const history::History& history, const Ti
       }
     } else if (e.is<history::LivenessPhaseStart>()) {
       mark(t, e.node, k, "liveness phase starts: faults healed", i);
-    } else if (k == "duplicate_detected" || k == "snapshot_integrity_failure" || k == "activation_failed" ||
-               k == "state_uncertain" || k == "fault_point" || k == "fault_skipped" || k == "disk_crash" ||
-               k == "disk_torn_write" || k == "disk_bit_flip" || k == "disk_read_corruption" || k == "disk_eio" ||
-               k == "disk_full" || k == "membership_self_removed" || k == "membership_leave" || k == "store_open_failed") {
+    } else if (drawn_as_mark(e.kind())) {
       std::string label = k;
       if (const auto* point = e.get<history::FaultPoint>()) label += " " + name(point->site);
       if (has_field(e.payload, "actor")) label += " " + sym_field(history, e.payload, "actor");
