@@ -27,9 +27,13 @@ history="$tmp/pass/register-seed3.history.jsonl"
 judge_both "$history" register; rc=$?
 [[ $rc == 0 ]] || fail "judging a passing run's history exited $rc: $(cat "$tmp/last.out")"
 grep -q "^outcome      pass$" "$tmp/last.out" || fail "no pass outcome: $(cat "$tmp/last.out")"
-for checker in $(sed -n 's/^  \([a-z_]*\) .*/\1/p' <<<"$out"); do
-  grep -q "^  $checker " "$tmp/last.out" || fail "judge did not run checker $checker: $(cat "$tmp/last.out")"
-done
+# Every checker line (verdict and note with its counts) as the run printed it: the file
+# carries the run's liveness window, so judging it later sees the same run.
+while IFS= read -r line; do
+  grep -qxF -- "$line" <(sed -E 's/ +/ /g' "$tmp/last.out") || fail "judge differs from the run on: $line"$'\n'"$(cat "$tmp/last.out")"
+done < <(grep -E '^  [a-z_]+ +pass ' <<<"$out" | sed -E 's/ +/ /g')
+grep -q "liveness pass [0-9]* ops judged in the liveness phase" <(sed -E 's/ +/ /g' "$tmp/last.out") ||
+  fail "the liveness window was not read from the history: $(cat "$tmp/last.out")"
 
 # --- a failing run (planted bug: no fencing): the first failing seed of 1..30.
 found=""
