@@ -7,6 +7,7 @@
 
 #include "history/canonical.h"
 #include "reports/history_jsonl.h"
+#include "sim/trace_hash.h"
 
 namespace orbit::reports {
 namespace {
@@ -57,7 +58,7 @@ Result<void> write_text(const fs::path& path, const std::string& text) {
 
 std::string trace_hash_version_mismatch(int report_version) {
   return "report trace-hash version " + std::to_string(report_version) + ", this binary " +
-         std::to_string(history::kCanonicalVersion) + ": re-run the seed instead of replaying";
+         std::to_string(sim::kTraceHashVersion) + ": re-run the seed instead of replaying";
 }
 
 std::string repro_command(const scenarios::RunReport& report, const std::string& plan_path) {
@@ -136,7 +137,7 @@ json to_json(const scenarios::RunReport& report, int64_t wall_ns, const std::str
                           {"faults_injected", faults}}},
          {"fault_points", points},
          {"trace_hash", hex64(report.trace_hash)},
-         {"trace_hash_version", history::kCanonicalVersion},
+         {"trace_hash_version", sim::kTraceHashVersion},
          {"sim_time_ns", report.sim_time_ns},
          {"liveness_start_ns", report.liveness_start_ns},
          {"wall_time_ns", wall_ns},
@@ -254,7 +255,7 @@ Result<LoadedReport> load_report_with_history(const std::string& report_path) {
   }
   // No history file: the run is a function of (scenario, seed, plan), so simulate it again
   // (its trace hash only compares under the same canonical encoding).
-  if (replay->trace_hash_version != history::kCanonicalVersion) {
+  if (replay->trace_hash_version != sim::kTraceHashVersion) {
     return Error{ErrorCode::kInvalidArgument, report_path + ": its history file is missing, and " +
                                                   trace_hash_version_mismatch(replay->trace_hash_version)};
   }

@@ -47,7 +47,7 @@ struct ReplayInput {
   int64_t safety_phase_ns = 0;
   faults::FaultPlan plan;
   uint64_t trace_hash = 0;
-  // The canonical encoding the trace hash was computed over (history::kCanonicalVersion);
+  // The canonical encoding the trace hash was computed over (sim::kTraceHashVersion);
   // 1 when the report does not say (reports before the typed history hashed JSON text).
   int trace_hash_version = 1;
   std::string outcome;

@@ -8,6 +8,7 @@
 
 #include "history/canonical.h"
 #include "reports/history_jsonl.h"
+#include "sim/trace_hash.h"
 
 namespace orbit::reports {
 namespace {
@@ -64,7 +65,7 @@ TEST(RunReportTest, ViolationsCarryTheirEventsHoldersAndTheDecidingOne) {
   EXPECT_EQ(j["repro"], "tools/orbit-sim replay x.report.json");
   EXPECT_EQ(j["run_command"], "tools/orbit-sim run --scenario register --seed 7 --nodes 5 --duration 30000ms --plan x.plan.json");
   EXPECT_EQ(j["trace_hash"], "abcdef0123456789");
-  EXPECT_EQ(j["trace_hash_version"], history::kCanonicalVersion);
+  EXPECT_EQ(j["trace_hash_version"], sim::kTraceHashVersion);
   EXPECT_EQ(v["events"][1]["data"]["holder"], "n2.b1.a1");
   EXPECT_EQ(v["events"][1]["data"]["valid_for_ns"], 100);
 
@@ -73,14 +74,14 @@ TEST(RunReportTest, ViolationsCarryTheirEventsHoldersAndTheDecidingOne) {
   EXPECT_EQ(back->seed, 7u);
   EXPECT_EQ(back->trace_hash, 0xabcdef0123456789u);
   EXPECT_EQ(back->outcome, "safety_violation");
-  EXPECT_EQ(back->trace_hash_version, history::kCanonicalVersion);
+  EXPECT_EQ(back->trace_hash_version, sim::kTraceHashVersion);
   json old = j;
   old.erase("trace_hash_version");
   auto v1 = parse_report(old.dump());
   ASSERT_TRUE(v1.ok());
   EXPECT_EQ(v1->trace_hash_version, 1);
   EXPECT_EQ(trace_hash_version_mismatch(1),
-            "report trace-hash version 1, this binary 2: re-run the seed instead of replaying");
+            "report trace-hash version 1, this binary 3: re-run the seed instead of replaying");
 }
 
 TEST(RunReportTest, ReadsSchemaOneAndRejectsUnknownVersionsClearly) {

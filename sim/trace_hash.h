@@ -11,6 +11,12 @@
 
 namespace orbit::sim {
 
+// What a trace hash depends on, versioned: the canonical bytes of history events
+// (history::kCanonicalVersion) and the bytes of every delivered frame (the RPC wire
+// format, rpc::kWireVersion). Reports carry it; replay refuses another version.
+//   1: JSON-text events; 2: canonical events v2, JSON frames; 3: typed binary frames.
+inline constexpr int kTraceHashVersion = 3;
+
 class TraceHash {
  public:
   void mix(uint64_t word);

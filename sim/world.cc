@@ -430,10 +430,10 @@ void World::schedule_delivery(NodeId from, NodeId to, Bytes frame) {
   }
   Node& target = *nodes_[to];
   schedule(target, at_ns, EventKind::kDeliver,
-           [this, from, to, frame = std::move(frame)] { deliver(from, to, frame); });
+           [this, from, to, frame = std::move(frame)]() mutable { deliver(from, to, std::move(frame)); });
 }
 
-void World::deliver(NodeId from, NodeId to, const Bytes& frame) {
+void World::deliver(NodeId from, NodeId to, Bytes frame) {
   const Link& link = links_[static_cast<size_t>(from) * nodes_.size() + to];
   if (link.blocked) {  // the partition began while the frame was in flight
     ++net_stats_.partitioned;
@@ -444,7 +444,7 @@ void World::deliver(NodeId from, NodeId to, const Bytes& frame) {
   trace_.mix_bytes(frame);
   ++net_stats_.delivered;
   target.contacted_[from] = true;
-  if (target.on_receive_) target.on_receive_(from, frame);
+  if (target.on_receive_) target.on_receive_(from, std::move(frame));
 }
 
 Result<void> World::partition(const std::vector<NodeId>& side_a, const std::vector<NodeId>& side_b,

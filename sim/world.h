@@ -197,7 +197,8 @@ class World {
   void send(Node& from, NodeId to, Bytes frame);
   void dispatch(NodeId from, NodeId to, Bytes frame);
   void schedule_delivery(NodeId from, NodeId to, Bytes frame);
-  void deliver(NodeId from, NodeId to, const Bytes& frame);
+  // Hands the frame over (moved, never copied) to the target's receive handler.
+  void deliver(NodeId from, NodeId to, Bytes frame);
   void notify_peers_of_loss(Node& lost);
 
   uint64_t seed_;

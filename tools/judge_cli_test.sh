@@ -64,12 +64,12 @@ report="$tmp/pass/register-seed3.report.json"
 python3 - "$report" "$tmp/v1.report.json" <<'PY' || fail "cannot write the old-version report"
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert j["trace_hash_version"] == 2, j.get("trace_hash_version")
+assert j["trace_hash_version"] == 3, j.get("trace_hash_version")
 del j["trace_hash_version"]
 json.dump(j, open(sys.argv[2], "w"))
 PY
 err=$("$sim" replay "$tmp/v1.report.json" 2>&1); rc=$?
 [[ $rc == 2 ]] || fail "replaying a version-1 report exited $rc (want 2): $err"
-grep -q "report trace-hash version 1, this binary 2: re-run the seed instead of replaying" <<<"$err" || fail "replay message: $err"
+grep -q "report trace-hash version 1, this binary 3: re-run the seed instead of replaying" <<<"$err" || fail "replay message: $err"
 
 echo "PASS: orbit-sim judge and orbit-cluster judge agree (pass, violation, bad input); replay checks the trace-hash version"

@@ -31,6 +31,7 @@
 #include "scenarios/checkers/checker.h"
 #include "scenarios/scenario.h"
 #include "sim/demo/ping_pong.h"
+#include "sim/trace_hash.h"
 #include "tools/report_commands.h"
 #include "tools/shrink_command.h"
 #include "tools/worker_pool.h"
@@ -313,7 +314,7 @@ int cmd_replay(const std::string& path) {
     std::fprintf(stderr, "orbit-sim replay: %s: %s\n", path.c_str(), input.error().message.c_str());
     return kExitUsage;
   }
-  if (input->trace_hash_version != orbit::history::kCanonicalVersion) {
+  if (input->trace_hash_version != orbit::sim::kTraceHashVersion) {
     // A trace hash only compares under the canonical encoding it was computed over.
     std::fprintf(stderr, "orbit-sim replay: %s: %s\n", path.c_str(),
                  orbit::reports::trace_hash_version_mismatch(input->trace_hash_version).c_str());

@@ -65,9 +65,15 @@ Json state_json(const Snapshot& latest, const std::vector<Snapshot>& all, const 
                 int64_t now_ns) {
   Json j = snapshot_summary(latest);
   j["key"] = persistence::to_json(latest.key);
-  j["state_text"] = std::string(latest.state.begin(), latest.state.end());
-  // Actor states are canonical JSON; show them parsed when they are.
-  Json parsed = Json::parse(latest.state.begin(), latest.state.end(), nullptr, /*allow_exceptions=*/false);
+  // Actor states are MessagePack (a kind with a msgpack-cxx state) or canonical JSON text
+  // (a JSON-only state): show them parsed when they are either.
+  Json parsed = Json::from_msgpack(latest.state.begin(), latest.state.end(), /*strict=*/true, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    parsed = Json::parse(latest.state.begin(), latest.state.end(), nullptr, /*allow_exceptions=*/false);
+    j["state_text"] = std::string(latest.state.begin(), latest.state.end());
+  } else {
+    j["state_text"] = parsed.dump();
+  }
   j["state"] = parsed.is_discarded() ? Json(nullptr) : parsed;
   Json versions = Json::array();
   for (const Snapshot& s : all) versions.push_back(snapshot_summary(s));

@@ -38,6 +38,7 @@ history::StoreError store_error(ErrorCode code) {
     case ErrorCode::kConflict: return history::StoreError::kConflict;
     case ErrorCode::kRejected: return history::StoreError::kRejected;
     case ErrorCode::kCancelled: return history::StoreError::kCancelled;
+    case ErrorCode::kOverloaded: return history::StoreError::kUnavailable;  // a store refusing load: not applied
   }
   return history::StoreError::kIo;  // unreachable: the switch is exhaustive
 }
@@ -200,9 +201,15 @@ Task<Result<void>> Activation::load_snapshot() {
                                            std::to_string(snapshots->size()) + " tried)"};
 }
 
-Task<Result<Json>> Activation::invoke(Json request) {
+Task<Result<Payload>> Activation::invoke(Payload request) {
   if (state_ != ActivationState::kActive) {
     co_return Error{ErrorCode::kUnavailable, "activation of " + key_.to_string() + " is not active"};
+  }
+  if (mailbox_.size() >= system_.config().max_mailbox_depth) {
+    // Fail fast: a queue without bound turns overload into timeouts for every caller.
+    ++system_.mutable_metrics().rejected_overloaded;
+    co_return Error{ErrorCode::kOverloaded, key_.to_string() + " has " + std::to_string(mailbox_.size()) +
+                                                " calls queued (max_mailbox_depth)"};
   }
   auto envelope = std::make_shared<Envelope>();
   envelope->request = std::move(request);
@@ -211,7 +218,7 @@ Task<Result<Json>> Activation::invoke(Json request) {
     processing_ = true;
     scope_.spawn(process_mailbox());
   }
-  co_return co_await envelope->reply.wait();
+  co_return co_await envelope->reply.take();
 }
 
 Task<void> Activation::process_mailbox() {
@@ -228,7 +235,7 @@ Task<void> Activation::process_mailbox() {
     last_activity_ = env_.clock.mono_now();
     ++metrics.calls_invoked;
     std::shared_ptr<Envelope> envelope = current_;
-    Result<Json> reply = co_await instance_->handle_json(std::move(envelope->request));
+    Result<Payload> reply = co_await instance_->handle_payload(std::move(envelope->request));
     if (state_ != ActivationState::kActive) {
       // Stopped while the handler ran (lease lost or lapsed) and nothing was written: its
       // effects are not durable and must not be acknowledged.
@@ -287,12 +294,16 @@ Task<void> Activation::resync_after_unknown_write() {
 Task<Result<void>> Activation::persist_if_changed() {
   Bytes now = instance_->canonical_state();
   if (now == persisted_state_) co_return Result<void>{};
-  Result<uint64_t> written = co_await persist_state(state_version_);
+  Result<uint64_t> written = co_await persist_bytes(state_version_, std::move(now));
   if (!written.ok()) co_return written.error();
   co_return Result<void>{};
 }
 
 Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
+  return persist_bytes(expected_version, instance_->canonical_state());
+}
+
+Task<Result<uint64_t>> Activation::persist_bytes(uint64_t expected_version, Bytes state) {
   auto& metrics = system_.mutable_metrics();
   if (!lease_valid()) co_return Error{ErrorCode::kUnavailable, "lease of " + key_.to_string() + " is not valid"};
   write_in_flight_ = true;
@@ -306,14 +317,15 @@ Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
   Snapshot snapshot;
   snapshot.key = key_;
   snapshot.version = expected_version + 1;
-  snapshot.state = instance_->canonical_state();
+  // The state as it was when the write was decided (a stall above does not change what
+  // this write carries: the caller compared exactly these bytes).
+  snapshot.state = std::move(state);
   snapshot.sha256 = persistence::sha256_hex(snapshot.state);
   snapshot.fencing_token = lease_version_;
   const int64_t wall_ns = to_nanos(env_.clock.wall_now());
   snapshot.created_at_ns = created_at_ns_ != 0 ? created_at_ns_ : wall_ns;
   snapshot.updated_at_ns = wall_ns;
   snapshot.node = std::to_string(env_.node);
-  Bytes state_bytes = snapshot.state;
   // The intent, before the write leaves: if this node dies with the write in flight, the
   // history still shows a write that may have landed.
   const history::Sha256 digest = digest_of(snapshot.sha256);
@@ -345,10 +357,10 @@ Task<Result<uint64_t>> Activation::persist_state(uint64_t expected_version) {
   }
   if (retire_after_write_) system_.retire(this);
   ++metrics.snapshot_writes;
-  metrics.snapshot_bytes_written += state_bytes.size();
+  metrics.snapshot_bytes_written += snapshot.state.size();
   state_version_ = snapshot.version;
   created_at_ns_ = snapshot.created_at_ns;
-  persisted_state_ = std::move(state_bytes);
+  persisted_state_ = std::move(snapshot.state);
   co_return state_version_;
 }
 
@@ -425,7 +437,7 @@ Task<void> Activation::deactivate(DeactivationReason reason) {
     Bytes now = instance_->canonical_state();
     if (now != persisted_state_) {
       state_ = ActivationState::kActive;
-      Result<uint64_t> written = co_await persist_state(state_version_);
+      Result<uint64_t> written = co_await persist_bytes(state_version_, std::move(now));
       if (state_ == ActivationState::kActive) state_ = ActivationState::kDeactivating;
       if (!written.ok() && written.code() == ErrorCode::kRejected) co_return;  // stop() retired us
     }

@@ -58,7 +58,7 @@ class Activation final : public ActorServices {
 
   // Queues a request and waits for its reply. kUnavailable when the activation stops
   // before running it (definitely not applied).
-  Task<Result<Json>> invoke(Json request);
+  Task<Result<Payload>> invoke(Payload request);
 
   // Graceful stop (idle, shutdown): final snapshot and release when the lease is ours.
   Task<void> deactivate(DeactivationReason reason);
@@ -74,11 +74,13 @@ class Activation final : public ActorServices {
   const ActorKey& key() const override { return key_; }
   uint64_t state_version() const override { return state_version_; }
   Task<Result<uint64_t>> persist_state(uint64_t expected_version) override;
+  // persist_state() with the canonical bytes already computed (once per write).
+  Task<Result<uint64_t>> persist_bytes(uint64_t expected_version, Bytes state);
 
  private:
   struct Envelope {
-    Json request;
-    OneShot<Result<Json>> reply;
+    Payload request;
+    OneShot<Result<Payload>> reply;
   };
 
   bool lease_valid() const;

@@ -1,7 +1,8 @@
 // The actor API. An actor kind is a class deriving from Actor<State> with
-//   - a state struct, serializable with nlohmann_json (to_json/from_json); its canonical
-//     bytes (sorted-key JSON) are what snapshots store and hash;
-//   - Request and Response types, also nlohmann_json-serializable;
+//   - a state struct with a codec (payload.h: MSGPACK_DEFINE_ARRAY, or nlohmann_json's
+//     to_json/from_json); its canonical bytes (MessagePack, or sorted-key JSON text for a
+//     JSON-only state) are what snapshots store and hash;
+//   - Request and Response types with a codec, encoded only when a call crosses nodes;
 //   - `static constexpr std::string_view kKind`;
 //   - `static PersistencePolicy policy()`;
 //   - `Task<Result<Response>> handle(Request request)`: a coroutine run one message at a
@@ -11,8 +12,7 @@
 // deactivation. A handler may also persist explicitly with update_state(expected_version)
 // (optimistic concurrency: kConflict when the stored version moved on).
 //
-//   struct CounterState { int64_t value = 0; };
-//   NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CounterState, value)
+//   struct CounterState { int64_t value = 0; MSGPACK_DEFINE_MAP(value); };  // a map: tools show names
 //   class Counter : public Actor<CounterState> {
 //    public:
 //     static constexpr std::string_view kKind = "counter";
@@ -30,6 +30,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/actor/payload.h"
 #include "runtime/env/bytes.h"
 #include "runtime/env/result.h"
 #include "runtime/env/task.h"
@@ -71,7 +72,7 @@ class ActorServices {
 class ActorInstance {
  public:
   virtual ~ActorInstance() = default;
-  virtual Task<Result<Json>> handle_json(Json request) = 0;
+  virtual Task<Result<Payload>> handle_payload(Payload request) = 0;
   virtual Bytes canonical_state() const = 0;
   // Replaces the state from canonical bytes; an error says why they do not parse.
   virtual Result<void> load_state(ByteView bytes) = 0;
@@ -91,6 +92,17 @@ class ActorInstance {
 // no whitespace.
 inline Bytes canonical_bytes(const Json& j) { return to_bytes(j.dump()); }
 
+// A state's canonical bytes: MessagePack when the state has a msgpack-cxx adaptor (one
+// encoding, no tree), sorted-key JSON text otherwise.
+template <typename State>
+Bytes canonical_state_bytes(const State& state) {
+  if constexpr (MsgpackNative<State>) {
+    return wire::encode(state);
+  } else {
+    return canonical_bytes(Json(state));
+  }
+}
+
 template <typename State>
 class Actor : public ActorInstance {
  public:
@@ -104,37 +116,40 @@ class Actor : public ActorInstance {
     return services().persist_state(expected_version);
   }
 
-  Bytes canonical_state() const final { return canonical_bytes(Json(state_)); }
+  Bytes canonical_state() const final { return canonical_state_bytes(state_); }
 
   Result<void> load_state(ByteView bytes) final {
-    Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) return Error{ErrorCode::kCorrupt, "state is not valid JSON"};
-    try {
-      state_ = j.get<State>();
-    } catch (const Json::exception& e) {
-      return Error{ErrorCode::kCorrupt, std::string("state does not match the kind's schema: ") + e.what()};
+    if constexpr (MsgpackNative<State>) {
+      Result<State> loaded = wire::decode<State>(bytes, "state");
+      if (!loaded.ok()) return Error{ErrorCode::kCorrupt, "state does not match the kind's schema: " + loaded.error().message};
+      state_ = std::move(*loaded);
+      return {};
+    } else {
+      Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
+      if (j.is_discarded()) return Error{ErrorCode::kCorrupt, "state is not valid JSON"};
+      try {
+        state_ = j.get<State>();
+      } catch (const Json::exception& e) {
+        return Error{ErrorCode::kCorrupt, std::string("state does not match the kind's schema: ") + e.what()};
+      }
+      return {};
     }
-    return {};
   }
 
  private:
   State state_{};
 };
 
-// Adapts a kind's typed handle() to the runtime's JSON one.
+// Adapts a kind's typed handle() to the runtime's Payload one.
 template <typename Kind>
 class TypedInstance final : public Kind {
  public:
-  Task<Result<Json>> handle_json(Json request) override {
-    typename Kind::Request typed;
-    try {
-      typed = request.get<typename Kind::Request>();
-    } catch (const Json::exception& e) {
-      co_return Error{ErrorCode::kInvalidArgument, std::string("malformed request: ") + e.what()};
-    }
-    Result<typename Kind::Response> response = co_await this->handle(std::move(typed));
+  Task<Result<Payload>> handle_payload(Payload request) override {
+    Result<typename Kind::Request> typed = std::move(request).template take<typename Kind::Request>("request");
+    if (!typed.ok()) co_return Error{ErrorCode::kInvalidArgument, "malformed request: " + typed.error().message};
+    Result<typename Kind::Response> response = co_await this->handle(std::move(*typed));
     if (!response.ok()) co_return response.error();
-    co_return Json(std::move(response.value()));
+    co_return Payload::typed(std::move(response.value()));
   }
 };
 

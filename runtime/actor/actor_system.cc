@@ -9,24 +9,8 @@
 namespace orbit::actor {
 namespace {
 
-// Internal replies (inside successful RPCs), one key each:
-//   {"ok": value}          the handler's response
-//   {"err": code, "msg"}   the handler's (or the runtime's) definite error
-//   {"not_applied": why}   the request did not run; safe to retry
-//   {"unknown": why}       it may or may not have run
-//   {"redirect": node}     the activation lives on `node` (owner-internal)
-Json ok_reply(Json value) { return Json{{"ok", std::move(value)}}; }
-Json err_reply(const Error& e) { return Json{{"err", std::string(to_string(e.code))}, {"msg", e.message}}; }
-Json not_applied(std::string why) { return Json{{"not_applied", std::move(why)}}; }
-Json unknown(std::string why) { return Json{{"unknown", std::move(why)}}; }
-
-Json key_json(const ActorKey& key) { return Json{{"kind", key.kind}, {"id", key.id}}; }
-
-std::optional<ActorKey> key_from(const Json& body) {
-  if (!body.is_object() || !body.contains("key")) return std::nullopt;
-  ActorKey key;
-  if (persistence::from_json(body["key"], key)) return std::nullopt;
-  return key;
+Error malformed(rpc::Method method, const Error& e) {
+  return Error{ErrorCode::kInvalidArgument, std::string(rpc::method_name(method)) + ": " + e.message};
 }
 
 // Holders are named "n<node>.b<boot>.a<seq>": unique per activation, and they name the
@@ -43,11 +27,6 @@ std::optional<rpc::NodeId> node_of_holder(const std::string& holder) {
   return node;
 }
 
-Error error_from_reply(const Json& reply) {
-  const std::string code = reply.value("err", std::string("io_error"));
-  return rpc::error_from_json(Json{{"e", code}, {"x", reply.value("msg", std::string())}});
-}
-
 constexpr int kMaxRouteAttempts = 4;
 
 }  // namespace
@@ -56,9 +35,9 @@ ActorSystem::ActorSystem(env::Env& env, rpc::RpcNode& rpc, cluster::Membership& 
                          persistence::PersistenceProvider& provider, ActorSystemConfig config)
     : env_(env), rpc_(rpc), membership_(membership), provider_(provider), config_(std::move(config)) {
   assert(config_.validate().ok());
-  rpc_.serve("actor.route", [this](rpc::NodeId from, Json body) { return on_route(from, std::move(body)); });
-  rpc_.serve("actor.invoke", [this](rpc::NodeId from, Json body) { return on_invoke(from, std::move(body)); });
-  rpc_.serve("dir.register", [this](rpc::NodeId from, Json body) { return on_register(from, std::move(body)); });
+  rpc_.serve(rpc::Method::kActorRoute, [this](rpc::NodeId from, ByteView body) { return on_route(from, body); });
+  rpc_.serve(rpc::Method::kActorInvoke, [this](rpc::NodeId from, ByteView body) { return on_invoke(from, body); });
+  rpc_.serve(rpc::Method::kDirRegister, [this](rpc::NodeId from, ByteView body) { return on_register(from, body); });
   membership_.on_change([this](const cluster::MembershipView& view) { on_view_change(view); });
   on_view_change(membership_.view());
 }
@@ -114,6 +93,7 @@ const metrics::MetricsRegistry& ActorSystem::export_metrics() {
       {"orbit_calls_routed_total", metrics_.calls_routed},
       {"orbit_calls_invoked_total", metrics_.calls_invoked},
       {"orbit_rejected_at_capacity_total", metrics_.rejected_at_capacity},
+      {"orbit_rejected_overloaded_total", metrics_.rejected_overloaded},
   };
   for (const auto& [name, value] : counters) registry_.counter(name).set_total(value);
   registry_.counter("orbit_active_activations").set_total(activations_.size());
@@ -176,19 +156,15 @@ Task<void> ActorSystem::register_with_owner(ActorKey key) {
     directory_[key] = env_.node;
     co_return;
   }
-  Json body = Json::object();  // not braced inside co_await: GCC 12 miscompiles that
-  body["key"] = key_json(key);
-  body["node"] = env_.node;
-  (void)co_await rpc_.call(*owner, "dir.register", std::move(body), config_.internal_call_timeout);
+  Bytes request = rpc::encode_message(RegisterRequest{key.kind, key.id, env_.node});
+  (void)co_await rpc_.call(*owner, rpc::Method::kDirRegister, std::move(request), config_.internal_call_timeout);
 }
 
-Task<Result<Json>> ActorSystem::on_register(rpc::NodeId from, Json body) {
-  auto key = key_from(body);
-  if (!key || !body.contains("node") || !body["node"].is_number_unsigned()) {
-    co_return Error{ErrorCode::kInvalidArgument, "dir.register: expected {key, node}"};
-  }
-  directory_[*key] = body["node"].get<rpc::NodeId>();
-  co_return Json::object();
+Task<Result<Bytes>> ActorSystem::on_register(rpc::NodeId from, ByteView body) {
+  Result<RegisterRequest> request = wire::decode<RegisterRequest>(body, "dir.register");
+  if (!request.ok()) co_return malformed(rpc::Method::kDirRegister, request.error());
+  directory_[ActorKey{std::move(request->kind), std::move(request->id)}] = request->node;
+  co_return rpc::encode_message(rpc::Empty{});
 }
 
 void ActorSystem::forget(const ActorKey& key, rpc::NodeId node, std::string_view reason) {
@@ -224,13 +200,15 @@ rpc::NodeId ActorSystem::place(const ActorKey& key) {
 
 // --- The call path ---------------------------------------------------------------------
 
-Task<Result<Json>> ActorSystem::call(ActorKey key, Json request, Duration timeout) {
+Task<Result<Payload>> ActorSystem::call(ActorKey key, Payload request, Duration timeout) {
   if (!kinds_.contains(key.kind)) {
     co_return Error{ErrorCode::kInvalidArgument, "unknown actor kind '" + key.kind + "'"};
   }
   const MonoTime deadline = env_.clock.mono_now() + timeout;
   Duration backoff = config_.retry_backoff_min;
   std::string last_reason = "no member owns the name yet";
+  // The request's bytes, once it has had to leave the process (encoded at most once).
+  std::optional<Bytes> encoded;
   for (;;) {
     const Duration left = deadline - env_.clock.mono_now();
     if (left <= Duration::zero()) {
@@ -243,19 +221,40 @@ Task<Result<Json>> ActorSystem::call(ActorKey key, Json request, Duration timeou
       // until it is alive again or removed costs less than an indeterminate call.
       last_reason = "the owner of " + key.to_string() + " (node " + std::to_string(*owner) + ") is suspect";
     } else if (owner) {
-      Json route_body = Json::object();
-      route_body["key"] = key_json(key);
-      route_body["req"] = request;
-      route_body["budget_ns"] = left.count();
-      Result<Json> reply = co_await rpc_.call(*owner, "actor.route", std::move(route_body), left);
+      Result<Outcome> reply = Error{ErrorCode::kIo, ""};
+      if (*owner == env_.node) {
+        // Built before the co_await: GCC 12 mishandles temporaries of a ?: inside one.
+        Payload attempt = encoded ? Payload::from_bytes(*encoded) : request.clone();
+        reply = co_await route_here(key, std::move(attempt), left);
+      } else {
+        if (!encoded) encoded = std::move(request).to_bytes();
+        Bytes route = encode_route_request(key, left.count(), *encoded);
+        Result<Bytes> frame = co_await rpc_.call(*owner, rpc::Method::kActorRoute, std::move(route), left);
+        Result<CallReply> decoded = rpc::decode_reply<CallReply>(frame, rpc::Method::kActorRoute);
+        if (decoded.ok()) {
+          reply = Outcome::from_wire(std::move(*decoded));
+        } else {
+          reply = decoded.error();
+        }
+      }
       if (!reply.ok()) {
         co_return Error{ErrorCode::kTimeout, "outcome unknown: " + reply.error().message};
       }
-      const Json& body = *reply;
-      if (body.contains("ok")) co_return body["ok"];
-      if (body.contains("err")) co_return error_from_reply(body);
-      if (body.contains("unknown")) co_return Error{ErrorCode::kTimeout, "outcome unknown: " + body.value("unknown", "")};
-      last_reason = body.value("not_applied", std::string("not applied"));
+      Outcome& outcome = *reply;
+      switch (outcome.kind) {
+        case Outcome::Kind::kOk:
+          co_return std::move(outcome.response);
+        case Outcome::Kind::kError:
+          co_return std::move(outcome.error);
+        case Outcome::Kind::kUnknown:
+          co_return Error{ErrorCode::kTimeout, "outcome unknown: " + outcome.error.message};
+        case Outcome::Kind::kNotApplied:
+          last_reason = std::move(outcome.error.message);
+          break;
+        case Outcome::Kind::kRedirect:
+          last_reason = "redirected to node " + std::to_string(outcome.node);
+          break;
+      }
     }
     // Definitely not applied: back off (with jitter) and try again.
     const Duration jittered = env_.random.duration_between(backoff / 2, backoff);
@@ -264,18 +263,43 @@ Task<Result<Json>> ActorSystem::call(ActorKey key, Json request, Duration timeou
   }
 }
 
-Task<Result<Json>> ActorSystem::on_route(rpc::NodeId, Json body) {
-  auto key = key_from(body);
-  if (!key || !body.contains("req") || !body.contains("budget_ns") || !body["budget_ns"].is_number_integer()) {
-    co_return Error{ErrorCode::kInvalidArgument, "actor.route: expected {key, req, budget_ns}"};
-  }
-  ++metrics_.calls_routed;
-  co_return co_await route(std::move(*key), std::move(body["req"]), Duration(body["budget_ns"].get<int64_t>()));
+// A route on this node, as its own task under the caller's deadline: as with a call to a
+// remote owner, the caller gives up (outcome unknown) when the deadline passes, while the
+// routed call may still run. The request stays typed.
+struct ActorSystem::LocalRoute {
+  OneShot<Result<Outcome>> done;
+};
+
+Task<Result<Outcome>> ActorSystem::route_here(ActorKey key, Payload request, Duration budget) {
+  auto local = std::make_shared<LocalRoute>();
+  const env::TimerId timer = env_.executor.schedule_after(budget, [local] { local->done.set(Error{ErrorCode::kTimeout, "timed out"}); });
+  scope_.spawn(run_route(local, std::move(key), std::move(request), budget));
+  Result<Outcome> outcome = co_await local->done.take();
+  env_.executor.cancel(timer);
+  co_return outcome;
 }
 
-Task<Result<Json>> ActorSystem::route(ActorKey key, Json request, Duration budget) {
+Task<void> ActorSystem::run_route(std::shared_ptr<LocalRoute> local, ActorKey key, Payload request, Duration budget) {
+  ++metrics_.calls_routed;
+  Outcome outcome = co_await route(std::move(key), std::move(request), budget);
+  local->done.set(std::move(outcome));
+}
+
+Task<Result<Bytes>> ActorSystem::on_route(rpc::NodeId, ByteView body) {
+  Result<RouteRequest> request = wire::decode<RouteRequest>(body, "actor.route");
+  if (!request.ok()) co_return malformed(rpc::Method::kActorRoute, request.error());
+  ++metrics_.calls_routed;
+  // Arguments built before the co_await: GCC 12 destroys class temporaries inside one twice.
+  ActorKey key{std::move(request->kind), std::move(request->id)};
+  Payload payload = Payload::from_bytes(std::move(request->request));
+  Outcome outcome = co_await route(std::move(key), std::move(payload), Duration(request->budget_ns));
+  co_return rpc::encode_message(std::move(outcome).to_wire());
+}
+
+Task<Outcome> ActorSystem::route(ActorKey key, Payload request, Duration budget) {
   const MonoTime deadline = env_.clock.mono_now() + budget;
   std::string last = "not placed";
+  std::optional<Bytes> encoded;  // the request's bytes once it had to leave the process
   for (int attempt = 0; attempt < kMaxRouteAttempts; ++attempt) {
     auto entry = directory_.find(key);
     const bool known = entry != directory_.end();
@@ -289,50 +313,59 @@ Task<Result<Json>> ActorSystem::route(ActorKey key, Json request, Duration budge
     directory_[key] = target;
     const Duration left = deadline - env_.clock.mono_now();
     if (left <= Duration::zero()) break;
-    // Plain if/else: GCC 12 mishandles temporaries of co_await inside a ?: expression.
-    Result<Json> reply = Json();
+    Result<Outcome> reply = Error{ErrorCode::kIo, ""};
     if (target == env_.node) {
+      if (encoded) request = Payload::from_bytes(*encoded);
       reply = co_await invoke_local(key, request);
     } else {
-      Json invoke = Json::object();
-      invoke["key"] = key_json(key);
-      invoke["req"] = request;
-      reply = co_await rpc_.call(target, "actor.invoke", std::move(invoke), std::min(left, config_.internal_call_timeout));
+      if (!encoded) encoded = std::move(request).to_bytes();
+      Bytes invoke = rpc::encode_message(InvokeRequest{key.kind, key.id, *encoded});
+      Result<Bytes> frame =
+          co_await rpc_.call(target, rpc::Method::kActorInvoke, std::move(invoke), std::min(left, config_.internal_call_timeout));
+      Result<CallReply> decoded = rpc::decode_reply<CallReply>(frame, rpc::Method::kActorInvoke);
+      if (decoded.ok()) {
+        reply = Outcome::from_wire(std::move(*decoded));
+      } else {
+        reply = decoded.error();
+      }
     }
     if (!reply.ok()) {
       // The activation node did not answer: forget it; whether the call ran is unknown.
       forget(key, target, "no_answer");
-      co_return unknown("activation node " + std::to_string(target) + ": " + reply.error().message);
+      co_return Outcome::unknown("activation node " + std::to_string(target) + ": " + reply.error().message);
     }
-    Json body = std::move(*reply);
-    if (body.contains("redirect")) {
-      directory_[key] = body["redirect"].get<rpc::NodeId>();
-      last = "redirected to node " + std::to_string(directory_[key]);
+    Outcome& outcome = *reply;
+    if (outcome.kind == Outcome::Kind::kRedirect) {
+      directory_[key] = outcome.node;
+      last = "redirected to node " + std::to_string(outcome.node);
       continue;
     }
-    if (body.contains("not_applied")) forget(key, target, "not_applied");
-    co_return body;
+    if (outcome.kind == Outcome::Kind::kNotApplied) forget(key, target, "not_applied");
+    co_return std::move(outcome);
   }
-  co_return not_applied("routing gave up after " + std::to_string(kMaxRouteAttempts) + " attempts: " + last);
+  co_return Outcome::not_applied("routing gave up after " + std::to_string(kMaxRouteAttempts) + " attempts: " + last);
 }
 
-Task<Result<Json>> ActorSystem::on_invoke(rpc::NodeId, Json body) {
-  auto key = key_from(body);
-  if (!key || !body.contains("req")) co_return Error{ErrorCode::kInvalidArgument, "actor.invoke: expected {key, req}"};
-  co_return co_await invoke_local(std::move(*key), std::move(body["req"]));
+Task<Result<Bytes>> ActorSystem::on_invoke(rpc::NodeId, ByteView body) {
+  Result<InvokeRequest> request = wire::decode<InvokeRequest>(body, "actor.invoke");
+  if (!request.ok()) co_return malformed(rpc::Method::kActorInvoke, request.error());
+  Payload payload = Payload::from_bytes(std::move(request->request));
+  ActorKey key{std::move(request->kind), std::move(request->id)};
+  Outcome outcome = co_await invoke_local(std::move(key), payload);
+  co_return rpc::encode_message(std::move(outcome).to_wire());
 }
 
-Task<Result<Json>> ActorSystem::invoke_local(ActorKey key, Json request) {
-  if (shut_down_) co_return not_applied("node shutting down");
+Task<Outcome> ActorSystem::invoke_local(ActorKey key, Payload& request) {
+  if (shut_down_) co_return Outcome::not_applied("node shutting down");
   auto kind = kinds_.find(key.kind);
-  if (kind == kinds_.end()) co_return err_reply(Error{ErrorCode::kInvalidArgument, "unknown actor kind '" + key.kind + "'"});
+  if (kind == kinds_.end()) co_return Outcome::failed(Error{ErrorCode::kInvalidArgument, "unknown actor kind '" + key.kind + "'"});
 
   auto it = activations_.find(key);
   if (it == activations_.end()) {
     if (activations_.size() >= config_.max_concurrent_activations) {
       ++metrics_.rejected_at_capacity;
-      co_return err_reply(Error{ErrorCode::kRejected, "node " + std::to_string(env_.node) + " is at max_concurrent_activations (" +
-                                                          std::to_string(config_.max_concurrent_activations) + ")"});
+      co_return Outcome::failed(Error{ErrorCode::kRejected, "node " + std::to_string(env_.node) + " is at max_concurrent_activations (" +
+                                                                std::to_string(config_.max_concurrent_activations) + ")"});
     }
     auto created = std::make_unique<Activation>(*this, key, kind->second, next_holder());
     Activation* activation = created.get();
@@ -345,24 +378,24 @@ Task<Result<Json>> ActorSystem::invoke_local(ActorKey key, Json request) {
         const auto holder_node = node_of_holder(conflict->holder);
         if (holder_node && *holder_node != env_.node &&
             std::find(live_nodes_.begin(), live_nodes_.end(), *holder_node) != live_nodes_.end()) {
-          co_return Json{{"redirect", *holder_node}};
+          co_return Outcome::redirect(*holder_node);
         }
-        co_return not_applied("lease of " + key.to_string() + " held by " + conflict->holder + " until it expires");
+        co_return Outcome::not_applied("lease of " + key.to_string() + " held by " + conflict->holder + " until it expires");
       }
-      if (activated.code() == ErrorCode::kCorrupt) co_return err_reply(activated.error());
-      co_return not_applied("activation failed: " + to_string(activated.error()));
+      if (activated.code() == ErrorCode::kCorrupt) co_return Outcome::failed(activated.error());
+      co_return Outcome::not_applied("activation failed: " + to_string(activated.error()));
     }
     scope_.spawn(register_with_owner(key));
     it = activations_.find(key);
-    if (it == activations_.end()) co_return not_applied("activation of " + key.to_string() + " stopped at once");
+    if (it == activations_.end()) co_return Outcome::not_applied("activation of " + key.to_string() + " stopped at once");
   } else if (it->second->state() == ActivationState::kActivating) {
-    co_return not_applied("activation of " + key.to_string() + " in progress");
+    co_return Outcome::not_applied("activation of " + key.to_string() + " in progress");
   }
-  Result<Json> reply = co_await it->second->invoke(std::move(request));
-  if (reply.ok()) co_return ok_reply(std::move(reply.value()));
-  if (reply.code() == ErrorCode::kUnavailable) co_return not_applied(reply.error().message);
-  if (reply.code() == ErrorCode::kTimeout) co_return unknown(reply.error().message);
-  co_return err_reply(reply.error());
+  Result<Payload> reply = co_await it->second->invoke(std::move(request));
+  if (reply.ok()) co_return Outcome::ok(std::move(reply.value()));
+  if (reply.code() == ErrorCode::kUnavailable) co_return Outcome::not_applied(reply.error().message);
+  if (reply.code() == ErrorCode::kTimeout) co_return Outcome::unknown(reply.error().message);
+  co_return Outcome::failed(reply.error());
 }
 
 Task<void> ActorSystem::deactivate_all() {

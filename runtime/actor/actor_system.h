@@ -25,6 +25,7 @@
 #include "runtime/actor/activation.h"
 #include "runtime/actor/actor.h"
 #include "runtime/actor/config.h"
+#include "runtime/actor/messages.h"
 #include "runtime/cluster/membership.h"
 #include "runtime/cluster/placement_ring.h"
 #include "runtime/env/env.h"
@@ -59,6 +60,7 @@ struct ActorSystemMetrics {
   uint64_t calls_routed = 0;
   uint64_t calls_invoked = 0;
   uint64_t rejected_at_capacity = 0;
+  uint64_t rejected_overloaded = 0;  // calls refused by a full mailbox
 };
 
 template <typename Kind>
@@ -86,7 +88,7 @@ class ActorSystem {
   }
 
   // The untyped call path behind ActorRef::call.
-  Task<Result<Json>> call(ActorKey key, Json request, Duration timeout);
+  Task<Result<Payload>> call(ActorKey key, Payload request, Duration timeout);
 
   // Deactivates every activation gracefully (final snapshots, lease releases).
   Task<void> deactivate_all();
@@ -121,11 +123,15 @@ class ActorSystem {
   void retire(Activation* activation);
 
  private:
-  Task<Result<Json>> on_route(rpc::NodeId from, Json body);
-  Task<Result<Json>> on_invoke(rpc::NodeId from, Json body);
-  Task<Result<Json>> on_register(rpc::NodeId from, Json body);
-  Task<Result<Json>> route(ActorKey key, Json request, Duration budget);
-  Task<Result<Json>> invoke_local(ActorKey key, Json request);
+  struct LocalRoute;
+  Task<Result<Bytes>> on_route(rpc::NodeId from, ByteView body);
+  Task<Result<Bytes>> on_invoke(rpc::NodeId from, ByteView body);
+  Task<Result<Bytes>> on_register(rpc::NodeId from, ByteView body);
+  Task<Result<Outcome>> route_here(ActorKey key, Payload request, Duration budget);
+  Task<void> run_route(std::shared_ptr<LocalRoute> local, ActorKey key, Payload request, Duration budget);
+  Task<Outcome> route(ActorKey key, Payload request, Duration budget);
+  // Moves `request` into the activation only once nothing can send it elsewhere instead.
+  Task<Outcome> invoke_local(ActorKey key, Payload& request);
   Task<void> register_with_owner(ActorKey key);
   std::optional<rpc::NodeId> owner_of(const ActorKey& key) const;
   rpc::NodeId place(const ActorKey& key);
@@ -171,13 +177,13 @@ class ActorRef {
  private:
   static Task<Result<typename Kind::Response>> call_on(ActorSystem* system, ActorKey key,
                                                        typename Kind::Request request, Duration timeout) {
-    Result<Json> reply = co_await system->call(std::move(key), Json(std::move(request)), timeout);
+    // Arguments built before the co_await: GCC 12 destroys class temporaries inside one twice.
+    Payload typed = Payload::typed(std::move(request));
+    Result<Payload> reply = co_await system->call(std::move(key), std::move(typed), timeout);
     if (!reply.ok()) co_return reply.error();
-    try {
-      co_return reply.value().template get<typename Kind::Response>();
-    } catch (const Json::exception& e) {
-      co_return Error{ErrorCode::kCorrupt, std::string("malformed response: ") + e.what()};
-    }
+    Result<typename Kind::Response> response = std::move(*reply).template take<typename Kind::Response>("response");
+    if (!response.ok()) co_return Error{ErrorCode::kCorrupt, "malformed response: " + response.error().message};
+    co_return std::move(*response);
   }
 
   ActorSystem* system_;

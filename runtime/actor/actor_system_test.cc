@@ -60,6 +60,45 @@ class Versioned : public Actor<CounterState> {
   }
 };
 
+// A request that counts how often it is encoded: a call that stays on its node must not be.
+struct CountedRequest {
+  static inline int encodes = 0;
+  int64_t n = 0;
+  template <typename Packer>
+  void msgpack_pack(Packer& packer) const {
+    ++encodes;
+    packer.pack_array(1);
+    packer.pack(n);
+  }
+  void msgpack_unpack(const msgpack::object& o) {
+    if (o.type != msgpack::type::ARRAY || o.via.array.size != 1) throw msgpack::type_error();
+    n = o.via.array.ptr[0].as<int64_t>();
+  }
+};
+
+class CountedCounter : public Actor<CounterState> {
+ public:
+  static constexpr std::string_view kKind = "counted";
+  using Request = CountedRequest;
+  using Response = int64_t;
+  static PersistencePolicy policy() { return PersistencePolicy::periodic(1h); }
+  Task<Result<int64_t>> handle(CountedRequest r) { co_return state().value += r.n; }
+};
+
+// Holds every call until released, so its mailbox fills up.
+class Gate : public Actor<CounterState> {
+ public:
+  static constexpr std::string_view kKind = "gate";
+  using Request = int64_t;
+  using Response = int64_t;
+  static inline OneShot<bool>* open = nullptr;
+  static PersistencePolicy policy() { return PersistencePolicy::periodic(1h); }
+  Task<Result<int64_t>> handle(int64_t n) {
+    if (open != nullptr && !open->is_set()) co_await open->wait();
+    co_return state().value += n;
+  }
+};
+
 ClusterOptions options(uint64_t seed = 1, uint32_t members = 5) {
   ClusterOptions o;
   o.seed = seed;
@@ -73,6 +112,8 @@ ClusterOptions options(uint64_t seed = 1, uint32_t members = 5) {
     s.register_kind<Counter>();
     s.register_kind<LazyCounter>();
     s.register_kind<Versioned>();
+    s.register_kind<CountedCounter>();
+    s.register_kind<Gate>();
   };
   return o;
 }
@@ -444,11 +485,93 @@ TEST(ActorSystemTest, MaxConcurrentActivationsRejectsClearly) {
   EXPECT_NE(r->error().message.find("max_concurrent_activations"), std::string::npos) << r->error().message;
 }
 
+Task<Result<int64_t>> unknown_kind_call(node::OrbitNode& n) {
+  // Arguments built before the co_await: GCC 12 destroys class temporaries inside one twice.
+  ActorKey key{"nope", "x"};
+  Payload request = Payload::typed<int64_t>(1);
+  Result<Payload> r = co_await n.actors().call(std::move(key), std::move(request), 1s);
+  if (!r.ok()) co_return r.error();
+  co_return 0;
+}
+
 TEST(ActorSystemTest, UnknownKindIsAnError) {
   auto c = make_cluster(options(11));
-  auto r = c->run<Result<Json>>(0, [](node::OrbitNode& n) { return n.actors().call({"nope", "x"}, Json(1), 1s); });
+  auto r = c->run<Result<int64_t>>(0, [](node::OrbitNode& n) { return unknown_kind_call(n); });
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(ActorSystemTest, ACallOnTheCallersNodeIsNeverEncoded) {
+  ClusterOptions o = options(12, 1);
+  o.node.actors.placement = PlacementPolicy::kLocal;
+  auto c = make_cluster(std::move(o));
+  CountedRequest::encodes = 0;
+  auto r = call<CountedCounter>(*c, 0, "x", CountedRequest{.n = 5});
+  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(r->ok()) << to_string(r->error());
+  EXPECT_EQ(**r, 5);
+  EXPECT_EQ(CountedRequest::encodes, 0) << "a call that stayed on node 0 was encoded";
+}
+
+TEST(ActorSystemTest, ACallToAnotherNodeIsEncodedOnce) {
+  auto c = make_cluster(options(13));
+  CountedRequest::encodes = 0;
+  // Over ten ids, some owner or activation is on another node than the caller.
+  int remote = 0;
+  for (int i = 0; i < 10; ++i) {
+    const int before = CountedRequest::encodes;
+    auto r = call<CountedCounter>(*c, 0, "y" + std::to_string(i), CountedRequest{.n = 1});
+    ASSERT_TRUE(r.has_value());
+    ASSERT_TRUE(r->ok()) << to_string(r->error());
+    EXPECT_LE(CountedRequest::encodes - before, 1) << "the request was encoded more than once";
+    remote += CountedRequest::encodes - before;
+  }
+  EXPECT_GT(remote, 0);
+}
+
+Task<void> gate_call(node::OrbitNode& n, std::shared_ptr<std::vector<Result<int64_t>>> out) {
+  out->push_back(co_await n.actors().get<Gate>("g").call(1, 30s));
+}
+
+TEST(ActorSystemTest, AFullMailboxFailsFastWhileOtherActorsServe) {
+  ClusterOptions o = options(14, 1);
+  o.node.actors.placement = PlacementPolicy::kLocal;
+  o.node.actors.max_mailbox_depth = 3;
+  auto c = make_cluster(std::move(o));
+  OneShot<bool> gate;
+  Gate::open = &gate;
+  // Ten calls to one gated actor: one runs (held), three queue, six are refused at once.
+  auto results = std::make_shared<std::vector<Result<int64_t>>>();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(c->spawn_on(0, [results](node::OrbitNode& n) { return gate_call(n, results); }));
+  }
+  c->run_for(2s);
+  ASSERT_EQ(results->size(), 6u) << "only the refused calls have answered";
+  for (const auto& r : *results) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.code(), ErrorCode::kOverloaded);
+    EXPECT_NE(r.error().message.find("max_mailbox_depth"), std::string::npos) << r.error().message;
+  }
+  // Another actor on the same node keeps serving meanwhile.
+  auto other = call<Counter>(*c, 0, "other", 1);
+  ASSERT_TRUE(other.has_value());
+  EXPECT_TRUE(other->ok());
+  EXPECT_EQ(c->member(0)->actors().metrics().rejected_overloaded, 6u);
+  gate.set(true);
+  c->run_for(2s);
+  EXPECT_EQ(results->size(), 10u);
+  for (size_t i = 6; i < results->size(); ++i) EXPECT_TRUE((*results)[i].ok());
+  Gate::open = nullptr;
+}
+
+TEST(ActorSystemTest, RouteRequestFramesDecodeAsRouteRequest) {
+  const Bytes frame = encode_route_request(ActorKey{"register", "r17"}, 123456789, Bytes{1, 2, 3});
+  Result<RouteRequest> back = wire::decode<RouteRequest>(rpc::body_of(frame), "route");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->kind, "register");
+  EXPECT_EQ(back->id, "r17");
+  EXPECT_EQ(back->budget_ns, 123456789);
+  EXPECT_EQ(back->request, (Bytes{1, 2, 3}));
 }
 
 uint64_t scripted_run_hash(uint64_t seed) {

@@ -14,37 +14,24 @@
 namespace orbit::cluster {
 namespace {
 
-using rpc::Json;
+// Heartbeats gossip the sender's table and recent departures; the other two messages
+// carry the incarnation they are about. docs/WIRE.md lists their layouts.
+struct HeartbeatMessage {
+  std::string name;
+  uint64_t incarnation = 0;
+  uint64_t seq = 0;
+  std::vector<std::pair<NodeId, uint64_t>> members;   // [id, incarnation]
+  std::vector<std::pair<NodeId, uint64_t>> departed;  // [id, incarnation] of recent leaves
+  MSGPACK_DEFINE_ARRAY(name, incarnation, seq, members, departed);
+};
 
-constexpr const char* kHeartbeat = "membership.heartbeat";
-constexpr const char* kLeave = "membership.leave";
-constexpr const char* kReadmitted = "membership.readmitted";
+struct IncarnationMessage {
+  uint64_t incarnation = 0;
+  MSGPACK_DEFINE_ARRAY(incarnation);
+};
 
 // Observers that keep changing the view from inside on_change would otherwise loop forever.
 constexpr int kMaxPublishRounds = 8;
-
-std::optional<uint64_t> get_u64(const Json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || !it->is_number_unsigned()) return std::nullopt;
-  return it->get<uint64_t>();
-}
-
-// Parses an optional list of [id, incarnation] pairs. Returns false when it is present but
-// ill-formed. At most `limit` pairs are kept: the rest of an oversized list is ignored.
-bool get_pairs(const Json& body, const char* key, size_t limit, std::vector<std::pair<NodeId, uint64_t>>& out) {
-  auto it = body.find(key);
-  if (it == body.end()) return true;
-  if (!it->is_array()) return false;
-  for (const Json& pair : *it) {
-    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_unsigned() || !pair[1].is_number_unsigned()) {
-      return false;
-    }
-    const uint64_t id = pair[0].get<uint64_t>();
-    if (id > std::numeric_limits<NodeId>::max()) return false;
-    if (out.size() < limit) out.emplace_back(static_cast<NodeId>(id), pair[1].get<uint64_t>());
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -88,9 +75,9 @@ Membership::Membership(rpc::RpcNode& rpc, MembershipConfig config, Member self)
                                 std::to_string(rpc_.self()));
   }
   if (self_.name.empty()) throw std::invalid_argument("membership: self.name must not be empty");
-  rpc_.on_notify(kHeartbeat, [this](NodeId from, Json body) { handle_heartbeat(from, body); });
-  rpc_.on_notify(kLeave, [this](NodeId from, Json body) { handle_leave(from, body); });
-  rpc_.on_notify(kReadmitted, [this](NodeId from, Json body) { handle_readmitted(from, body); });
+  rpc_.on_notify(rpc::Method::kHeartbeat, [this](NodeId from, ByteView body) { handle_heartbeat(from, body); });
+  rpc_.on_notify(rpc::Method::kLeave, [this](NodeId from, ByteView body) { handle_leave(from, body); });
+  rpc_.on_notify(rpc::Method::kReadmitted, [this](NodeId from, ByteView body) { handle_readmitted(from, body); });
   rpc_.on_peer_lost([alive = alive_](NodeId peer) {
     if (alive->self != nullptr) alive->self->handle_peer_lost(peer);
   });
@@ -101,10 +88,10 @@ Membership::~Membership() {
   // RpcNode cannot unregister handlers: replace ours with no-ops, and disarm the peer-lost
   // observer, so nothing reaches this object once it is gone.
   alive_->self = nullptr;
-  auto ignore = [](NodeId, Json) {};
-  rpc_.on_notify(kHeartbeat, ignore);
-  rpc_.on_notify(kLeave, ignore);
-  rpc_.on_notify(kReadmitted, ignore);
+  auto ignore = [](NodeId, ByteView) {};
+  rpc_.on_notify(rpc::Method::kHeartbeat, ignore);
+  rpc_.on_notify(rpc::Method::kLeave, ignore);
+  rpc_.on_notify(rpc::Method::kReadmitted, ignore);
 }
 
 MonoTime Membership::now() const { return env_.executor.clock().mono_now(); }
@@ -117,7 +104,7 @@ void Membership::start() {
   table_.emplace(self_.id, Entry{self_, MemberStatus::kAlive, t, 0});
   publish();
   // Join at once rather than a heartbeat interval from now.
-  const Json body = heartbeat_body();
+  const Bytes body = heartbeat_body();
   std::set<NodeId> seeds(config_.seeds.begin(), config_.seeds.end());
   seeds.erase(self_.id);
   for (NodeId seed : seeds) send_heartbeat(seed, body);
@@ -137,7 +124,8 @@ void Membership::leave() {
   for (const auto& [id, entry] : table_) targets.insert(id);
   for (const auto& [id, candidate] : candidates_) targets.insert(id);
   targets.erase(self_.id);
-  for (NodeId to : targets) rpc_.notify(to, kLeave, Json{{"i", self_.incarnation}});
+  const Bytes message = rpc::encode_message(IncarnationMessage{self_.incarnation});
+  for (NodeId to : targets) rpc_.notify(to, rpc::Method::kLeave, message);
   // The loop sees left_ and ends at its next wake-up; it is not cancelled here because
   // leave() may be called from inside it (an on_change observer).
   left_ = true;
@@ -208,53 +196,51 @@ void Membership::tick() {
   }
   targets.erase(self_.id);
   ++tick_count_;
-  const Json body = heartbeat_body();
+  const Bytes body = heartbeat_body();
   for (NodeId to : targets) send_heartbeat(to, body);
   publish();
 }
 
-Json Membership::heartbeat_body() {
+Bytes Membership::heartbeat_body() {
   const MonoTime t = now();
-  Json members = Json::array();
-  for (const auto& [id, entry] : table_) members.push_back(Json::array({id, entry.member.incarnation}));
-  Json departed = Json::array();
+  HeartbeatMessage message;
+  message.name = self_.name;
+  message.incarnation = self_.incarnation;
+  message.seq = ++seq_;
+  message.members.reserve(table_.size());
+  for (const auto& [id, entry] : table_) message.members.emplace_back(id, entry.member.incarnation);
   for (const auto& [id, tombstone] : tombstones_) {
     // Recent departures only: each node passes a leave on for remove_after after it learned
     // of it, so the news spreads and then dies out.
     if (tombstone.left && t - tombstone.since < config_.remove_after) {
-      departed.push_back(Json::array({id, tombstone.incarnation}));
+      message.departed.emplace_back(id, tombstone.incarnation);
     }
   }
-  Json body{{"n", self_.name}, {"i", self_.incarnation}, {"s", ++seq_}, {"m", std::move(members)}};
-  if (!departed.empty()) body["l"] = std::move(departed);
-  return body;
+  return rpc::encode_message(message);
 }
 
-void Membership::send_heartbeat(NodeId to, const Json& body) {
+void Membership::send_heartbeat(NodeId to, const Bytes& body) {
   ++stats_.heartbeats_sent;
-  rpc_.notify(to, kHeartbeat, body);
+  rpc_.notify(to, rpc::Method::kHeartbeat, body);
 }
 
-void Membership::handle_heartbeat(NodeId from, const Json& body) {
+void Membership::handle_heartbeat(NodeId from, ByteView body) {
   if (!started_ || left_ || from == self_.id) return;
-  if (!body.is_object()) {
+  Result<HeartbeatMessage> decoded = wire::decode<HeartbeatMessage>(body, "member.heartbeat");
+  if (!decoded.ok() || decoded->name.empty()) {
     ++stats_.malformed_messages;
     return;
   }
-  auto name_it = body.find("n");
-  const auto incarnation = get_u64(body, "i");
-  const auto seq = get_u64(body, "s");
-  std::vector<std::pair<NodeId, uint64_t>> summary;
-  std::vector<std::pair<NodeId, uint64_t>> departed;
-  if (name_it == body.end() || !name_it->is_string() || name_it->get_ref<const std::string&>().empty() ||
-      !incarnation || !seq || !get_pairs(body, "m", config_.max_members, summary) ||
-      !get_pairs(body, "l", config_.max_members, departed)) {
-    ++stats_.malformed_messages;
-    return;
-  }
+  HeartbeatMessage& message = *decoded;
+  // At most max_members entries of each list are kept: the rest of an oversized list is ignored.
+  if (message.members.size() > config_.max_members) message.members.resize(config_.max_members);
+  if (message.departed.size() > config_.max_members) message.departed.resize(config_.max_members);
+  const uint64_t seq = message.seq;
+  const std::vector<std::pair<NodeId, uint64_t>>& summary = message.members;
+  const std::vector<std::pair<NodeId, uint64_t>>& departed = message.departed;
   ++stats_.heartbeats_received;
   const MonoTime t = now();
-  const Member sender{from, name_it->get<std::string>(), *incarnation};
+  const Member sender{from, std::move(message.name), message.incarnation};
   bool first_contact = false;
   bool readmitted = false;
 
@@ -267,14 +253,14 @@ void Membership::handle_heartbeat(NodeId from, const Json& body) {
     }
     if (sender.incarnation > entry.member.incarnation) {
       // The node restarted: its new incarnation replaces the old one at once.
-      entry = Entry{sender, MemberStatus::kAlive, t, *seq};
+      entry = Entry{sender, MemberStatus::kAlive, t, seq};
       first_contact = true;
     } else {
-      if (*seq <= entry.last_seq) {
+      if (seq <= entry.last_seq) {
         ++stats_.stale_messages;  // a duplicate or a reordered older frame
         return;
       }
-      entry.last_seq = *seq;
+      entry.last_seq = seq;
       entry.last_heard = t;
       entry.status = MemberStatus::kAlive;
     }
@@ -283,7 +269,7 @@ void Membership::handle_heartbeat(NodeId from, const Json& body) {
     if (tomb != tombstones_.end()) {
       const Tombstone& stone = tomb->second;
       if (sender.incarnation < stone.incarnation ||
-          (sender.incarnation == stone.incarnation && (stone.left || *seq <= stone.last_seq))) {
+          (sender.incarnation == stone.incarnation && (stone.left || seq <= stone.last_seq))) {
         ++stats_.stale_messages;
         return;
       }
@@ -298,14 +284,14 @@ void Membership::handle_heartbeat(NodeId from, const Json& body) {
       readmitted = tomb->second.incarnation == sender.incarnation;
       tombstones_.erase(tomb);
     }
-    table_.emplace(from, Entry{sender, MemberStatus::kAlive, t, *seq});
+    table_.emplace(from, Entry{sender, MemberStatus::kAlive, t, seq});
     candidates_.erase(from);
     first_contact = true;
   }
 
   for (const auto& [id, inc] : summary) learn_of(id, inc, t);
   for (const auto& [id, inc] : departed) learn_left(id, inc, t);
-  if (readmitted) rpc_.notify(from, kReadmitted, Json{{"i", sender.incarnation}});
+  if (readmitted) rpc_.notify(from, rpc::Method::kReadmitted, rpc::encode_message(IncarnationMessage{sender.incarnation}));
   // Answer a newcomer at once, so a join (or rejoin) takes a round trip, not an interval.
   if (first_contact) send_heartbeat(from, heartbeat_body());
   publish();
@@ -380,25 +366,25 @@ void Membership::remove(NodeId id, bool left, MonoTime t) {
   }
 }
 
-void Membership::handle_leave(NodeId from, const Json& body) {
+void Membership::handle_leave(NodeId from, ByteView body) {
   if (!started_ || left_ || from == self_.id) return;
-  const auto incarnation = body.is_object() ? get_u64(body, "i") : std::nullopt;
-  if (!incarnation) {
+  Result<IncarnationMessage> incarnation = wire::decode<IncarnationMessage>(body, "member.leave");
+  if (!incarnation.ok()) {
     ++stats_.malformed_messages;
     return;
   }
-  learn_left(from, *incarnation, now());
+  learn_left(from, incarnation->incarnation, now());
   publish();
 }
 
-void Membership::handle_readmitted(NodeId from, const Json& body) {
+void Membership::handle_readmitted(NodeId from, ByteView body) {
   if (!started_ || left_ || from == self_.id) return;
-  const auto incarnation = body.is_object() ? get_u64(body, "i") : std::nullopt;
-  if (!incarnation) {
+  Result<IncarnationMessage> incarnation = wire::decode<IncarnationMessage>(body, "member.readmitted");
+  if (!incarnation.ok()) {
     ++stats_.malformed_messages;
     return;
   }
-  if (*incarnation != self_.incarnation) {
+  if (incarnation->incarnation != self_.incarnation) {
     ++stats_.stale_messages;
     return;
   }

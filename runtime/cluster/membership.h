@@ -193,15 +193,15 @@ class Membership {
 
   Task<void> heartbeat_loop(Duration first_delay);
   void tick();
-  void handle_heartbeat(NodeId from, const rpc::Json& body);
-  void handle_leave(NodeId from, const rpc::Json& body);
-  void handle_readmitted(NodeId from, const rpc::Json& body);
+  void handle_heartbeat(NodeId from, ByteView body);
+  void handle_leave(NodeId from, ByteView body);
+  void handle_readmitted(NodeId from, ByteView body);
   void handle_peer_lost(NodeId peer);
   void learn_of(NodeId id, uint64_t incarnation, MonoTime now);
   void learn_left(NodeId id, uint64_t incarnation, MonoTime now);
   void remove(NodeId id, bool left, MonoTime now);
-  rpc::Json heartbeat_body();
-  void send_heartbeat(NodeId to, const rpc::Json& body);
+  Bytes heartbeat_body();
+  void send_heartbeat(NodeId to, const Bytes& body);
   MonoTime now() const;
   // Rebuilds the view from the table; on a change bumps the version, records it and calls
   // the observers.

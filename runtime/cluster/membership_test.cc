@@ -17,7 +17,6 @@
 namespace orbit::cluster {
 namespace {
 
-using rpc::Json;
 using sim::NodeContext;
 using sim::World;
 
@@ -379,17 +378,21 @@ TEST(MembershipTest, StaleAndMalformedMessagesAreIgnored) {
   c.now([&] {
     rpc::RpcNode& from = c.proc(1)->rpc;
     // An older incarnation of node 1 (as if a frame from before a restart arrived late).
-    from.notify(0, "membership.heartbeat", Json{{"n", "node-1"}, {"i", 0}, {"s", 999}, {"m", Json::array()}});
+    using rpc::Method;
+    using Pairs = std::vector<std::pair<NodeId, uint64_t>>;
+    auto message = [](auto... fields) { return rpc::encode_message(std::make_tuple(fields...)); };
+    const std::string name = "node-1";
+    from.notify(0, Method::kHeartbeat, message(name, uint64_t{0}, uint64_t{999}, Pairs{}, Pairs{}));
     // A replayed frame of the current incarnation.
-    from.notify(0, "membership.heartbeat", Json{{"n", "node-1"}, {"i", 1}, {"s", 1}, {"m", Json::array()}});
-    from.notify(0, "membership.heartbeat", Json{{"n", 5}, {"i", 1}, {"s", 2}});
-    from.notify(0, "membership.heartbeat", Json{{"n", "node-1"}, {"i", 1}, {"s", 10'000}, {"m", Json::array({1})}});
-    from.notify(0, "membership.heartbeat", Json("garbage"));
-    from.notify(0, "membership.leave", Json{{"i", "one"}});
+    from.notify(0, Method::kHeartbeat, message(name, uint64_t{1}, uint64_t{1}, Pairs{}, Pairs{}));
+    from.notify(0, Method::kHeartbeat, message(5, 1, 2));
+    from.notify(0, Method::kHeartbeat, message(name, uint64_t{1}, uint64_t{10'000}, std::vector<int>{1}, Pairs{}));
+    from.notify(0, Method::kHeartbeat, rpc::encode_message(std::string("garbage")));
+    from.notify(0, Method::kLeave, message(std::string("one")));
     // A leave of an incarnation that is not the current one.
-    from.notify(0, "membership.leave", Json{{"i", 0}});
+    from.notify(0, Method::kLeave, message(uint64_t{0}));
     // A readmission notice for another incarnation of node 0.
-    from.notify(0, "membership.readmitted", Json{{"i", 7}});
+    from.notify(0, Method::kReadmitted, message(uint64_t{7}));
   });
   c.world->run_for(50ms);
   const MembershipStats& after = c.proc(0)->membership.stats();

@@ -34,6 +34,9 @@ Problem check_all(const ActorManagementConfig& c) {
     return key("max_concurrent_activations") + " must be at least 1, got " +
            std::to_string(c.max_concurrent_activations);
   }
+  if (c.max_mailbox_depth < 1) {
+    return key("max_mailbox_depth") + " must be at least 1, got " + std::to_string(c.max_mailbox_depth);
+  }
   if (c.snapshot_retained_versions < 1 || c.snapshot_retained_versions > kMaxSnapshotRetainedVersions) {
     return key("snapshot_retained_versions") + " must be between 1 and " +
            std::to_string(kMaxSnapshotRetainedVersions) + ", got " + std::to_string(c.snapshot_retained_versions);

@@ -18,6 +18,8 @@
 //   snapshot_interval = "5s"            # duration, > 0 (the `periodic` persistence policy)
 //   idle_timeout = "1m"                 # duration, > 0
 //   max_concurrent_activations = 10000  # integer >= 1
+//   max_mailbox_depth = 10000           # integer >= 1: calls queued per activation; beyond
+//                                       # it a call fails at once with kOverloaded
 //   snapshot_retained_versions = 3      # integer in [1, 1000]
 //
 // Cross-field rule (the lease safety core, DESIGN.md "Leases and fencing"): the holder trusts
@@ -60,6 +62,7 @@ struct ActorManagementConfig {
   Duration snapshot_interval = std::chrono::seconds(5);
   Duration idle_timeout = std::chrono::seconds(60);
   uint64_t max_concurrent_activations = 10000;
+  uint64_t max_mailbox_depth = 10000;
   uint32_t snapshot_retained_versions = 3;
 
   // When the holder renews, after acquiring or renewing:
@@ -83,7 +86,7 @@ struct ActorManagementConfig {
 //   "actor_management.max_clock_drift must be in [0, 0.5) (a ratio: 0.001 is 1000 ppm), got 1"
 // Checks, in order: lease_duration > 0; lease_renewal_fraction in (0, 1); max_clock_drift
 // in [0, 0.5); safety_margin >= 0; snapshot_interval > 0; idle_timeout > 0;
-// max_concurrent_activations >= 1; snapshot_retained_versions in [1, 1000]; then the
+// max_concurrent_activations >= 1; max_mailbox_depth >= 1; snapshot_retained_versions in [1, 1000]; then the
 // cross-field rule: renew_after() > 0 and renew_after() < lease_validity(). NaN fails.
 [[nodiscard]] Result<void> validate_actor_management(const ActorManagementConfig& config);
 

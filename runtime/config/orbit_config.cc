@@ -253,7 +253,7 @@ Problem read_actor_management(const toml::table& table, ActorManagementConfig& o
   TableReader r(table, "actor_management");
   if (Problem p = r.check_known({"lease_duration", "lease_renewal_fraction", "max_clock_drift", "safety_margin",
                                  "snapshot_interval", "idle_timeout", "max_concurrent_activations",
-                                 "snapshot_retained_versions"})) {
+                                 "max_mailbox_depth", "snapshot_retained_versions"})) {
     return p;
   }
   if (Problem p = r.read_duration("lease_duration", out.lease_duration)) return p;
@@ -263,6 +263,7 @@ Problem read_actor_management(const toml::table& table, ActorManagementConfig& o
   if (Problem p = r.read_duration("snapshot_interval", out.snapshot_interval)) return p;
   if (Problem p = r.read_duration("idle_timeout", out.idle_timeout)) return p;
   if (Problem p = r.read_int("max_concurrent_activations", 1, kInt64Max, out.max_concurrent_activations)) return p;
+  if (Problem p = r.read_int("max_mailbox_depth", 1, kInt64Max, out.max_mailbox_depth)) return p;
   if (Problem p = r.read_int("snapshot_retained_versions", 1, kMaxRetainedVersions, out.snapshot_retained_versions)) {
     return p;
   }
@@ -458,6 +459,7 @@ std::string to_toml(const OrbitConfig& config) {
   out += "snapshot_interval = " + duration(am.snapshot_interval) + "\n";
   out += "idle_timeout = " + duration(am.idle_timeout) + "\n";
   out += "max_concurrent_activations = " + std::to_string(am.max_concurrent_activations) + "\n";
+  out += "max_mailbox_depth = " + std::to_string(am.max_mailbox_depth) + "\n";
   out += "snapshot_retained_versions = " + std::to_string(am.snapshot_retained_versions) + "\n";
   out += "\n[persistence]\n";
   out += "provider = " + quote(to_string(ps.provider)) + "\n";
@@ -495,6 +497,7 @@ nlohmann::json to_json(const OrbitConfig& config) {
       {"snapshot_interval", format_duration(am.snapshot_interval)},
       {"idle_timeout", format_duration(am.idle_timeout)},
       {"max_concurrent_activations", am.max_concurrent_activations},
+      {"max_mailbox_depth", am.max_mailbox_depth},
       {"snapshot_retained_versions", am.snapshot_retained_versions},
   };
   nlohmann::json store_node = nullptr;

@@ -322,6 +322,7 @@ TEST(OrbitConfigTest, ToTomlIsCanonical) {
             "snapshot_interval = \"5s\"\n"
             "idle_timeout = \"1m\"\n"
             "max_concurrent_activations = 10000\n"
+            "max_mailbox_depth = 10000\n"
             "snapshot_retained_versions = 3\n"
             "\n"
             "[persistence]\n"

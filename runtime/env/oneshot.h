@@ -8,6 +8,7 @@
 #include <cassert>
 #include <coroutine>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "runtime/env/task.h"
@@ -46,7 +47,7 @@ class OneShot {
 
   class Waiter {
    public:
-    explicit Waiter(OneShot& shot) : shot_(&shot) {}
+    explicit Waiter(OneShot& shot, bool take = false) : shot_(&shot), take_(take) {}
     Waiter(const Waiter&) = delete;
     Waiter& operator=(const Waiter&) = delete;
     ~Waiter() {
@@ -57,11 +58,19 @@ class OneShot {
       handle = h;
       shot_->link(this);
     }
-    T await_resume() const { return *shot_->value_; }
+    T await_resume() const {
+      if constexpr (std::is_copy_constructible_v<T>) {
+        if (!take_) return *shot_->value_;
+      } else {
+        assert(take_ && "a move-only value can only be taken");
+      }
+      return std::move(*shot_->value_);
+    }
 
    private:
     friend class OneShot;
     OneShot* shot_;
+    bool take_;
     std::coroutine_handle<> handle;
     Waiter* next_ = nullptr;
     Waiter* prev_ = nullptr;
@@ -70,6 +79,9 @@ class OneShot {
 
   // co_await shot.wait() returns a copy of the value.
   Waiter wait() { return Waiter(*this); }
+  // co_await shot.take() moves the value out: for the single waiter of a reply (an RPC
+  // caller), which must not pay for a copy of a message.
+  Waiter take() { return Waiter(*this, /*take=*/true); }
 
  private:
   void link(Waiter* w) {

@@ -15,6 +15,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kRejected: return "rejected";
     case ErrorCode::kCancelled: return "cancelled";
+    case ErrorCode::kOverloaded: return "overloaded";
   }
   return "unknown";
 }

@@ -22,7 +22,9 @@ enum class ErrorCode {
   kConflict,        // a compare-and-set lost
   kRejected,        // refused by policy (a stale fencing token, a full node, ...)
   kCancelled,       // the operation was abandoned (shutdown, crash)
+  kOverloaded,      // the target is over its bound (a full mailbox): not applied, retry later
 };
+inline constexpr ErrorCode kLastErrorCode = ErrorCode::kOverloaded;
 
 std::string_view to_string(ErrorCode code);
 

@@ -25,6 +25,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "runtime/env/frame_pool.h"
+
 namespace orbit {
 
 template <typename T = void>
@@ -45,6 +47,10 @@ class TaskPromiseBase {
     }
     void await_resume() const noexcept {}
   };
+
+  // Frames come from the frame pool (frame_pool.h), not malloc.
+  static void* operator new(std::size_t size) { return frame_pool::allocate(size); }
+  static void operator delete(void* frame, std::size_t size) noexcept { frame_pool::deallocate(frame, size); }
 
   std::suspend_always initial_suspend() const noexcept { return {}; }
   FinalAwaiter final_suspend() const noexcept { return {}; }

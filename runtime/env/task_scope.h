@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
-#include <map>
 
 #include "runtime/env/task.h"
 
@@ -32,17 +31,24 @@ class TaskScope {
   // Destroys every live task now (their awaiters cancel their timers and waits).
   void cancel_all();
 
-  size_t live_count() const { return live_.size(); }
+  size_t live_count() const { return live_count_; }
+
+  // A live task's place in the scope's list (spawn order): no map, no allocation.
+  struct Link {
+    Link* prev = nullptr;
+    Link* next = nullptr;
+    std::coroutine_handle<> handle;
+  };
 
  private:
   struct Detached;
   static Detached run_detached(Task<void> task);
-  void on_finished(uint64_t id) noexcept;
+  void on_finished(Link* link) noexcept;
   void on_exception(std::exception_ptr error) noexcept;
 
   ErrorHandler on_error_;
-  std::map<uint64_t, std::coroutine_handle<>> live_;
-  uint64_t next_id_ = 1;
+  Link head_;  // sentinel of a circular list
+  size_t live_count_ = 0;
   bool destroying_ = false;
 };
 

@@ -8,7 +8,11 @@
 #include <exception>
 #include <string_view>
 
+// Only the version-1 reader uses JSON (types.h's from_json); nothing writes it any more.
 #include <nlohmann/json.hpp>
+
+#include "runtime/persistence/record_codec.h"
+#include "runtime/rpc/codec.h"
 
 namespace orbit::persistence::logfmt {
 namespace {
@@ -53,7 +57,21 @@ uint32_t header_check(const uint8_t* header, uint64_t segment, uint64_t offset) 
 
 uint64_t payload_checksum(const uint8_t* payload, size_t length) { return XXH3_64bits(payload, length); }
 
-bool decode_change(const json& j, LoggedChange& out) {
+void write_header(uint8_t* h, uint64_t segment, uint64_t offset, RecordType type, uint8_t version,
+                  const uint8_t* payload, size_t length) {
+  assert(length <= kMaxPayloadBytes);
+  put_u32(h, kMagic);
+  h[4] = version;
+  h[5] = static_cast<uint8_t>(type);
+  put_u16(h + 6, 0);
+  put_u32(h + 8, static_cast<uint32_t>(length));
+  put_u64(h + 12, payload_checksum(payload, length));
+  put_u32(h + 20, header_check(h, segment, offset));
+}
+
+// --- Version 1: JSON objects in MessagePack.
+
+bool decode_json_change(const json& j, LoggedChange& out) {
   if (!j.is_object() || j.size() == 0) return false;
   if (j.contains("lease")) {
     out.kind = StateChange::Kind::kLeaseSet;
@@ -80,10 +98,9 @@ bool decode_change(const json& j, LoggedChange& out) {
   return false;
 }
 
-bool decode_payload(ByteView payload, std::vector<LoggedChange>& out) {
-  // The checksum already matched, so a failure here is a format bug rather than rot; either
-  // way the record yields nothing. nlohmann reports through exceptions in a few corners
-  // (type errors) even with allow_exceptions=false; none may escape a scan.
+bool decode_json_payload(ByteView payload, std::vector<LoggedChange>& out) {
+  // nlohmann reports through exceptions in a few corners (type errors) even with
+  // allow_exceptions=false; none may escape a scan.
   try {
     const json j = json::from_msgpack(payload.begin(), payload.end(), /*strict=*/true, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_array()) return false;
@@ -91,7 +108,7 @@ bool decode_payload(ByteView payload, std::vector<LoggedChange>& out) {
     out.reserve(j.size());
     for (const json& element : j) {
       LoggedChange change;
-      if (!decode_change(element, change)) return false;
+      if (!decode_json_change(element, change)) return false;
       out.push_back(std::move(change));
     }
     return true;
@@ -100,12 +117,76 @@ bool decode_payload(ByteView payload, std::vector<LoggedChange>& out) {
   }
 }
 
+// --- Version 2: typed arrays (record_codec.h).
+
+void decode_typed_change(const msgpack::object& o, LoggedChange& out) {
+  if (o.type != msgpack::type::ARRAY || o.via.array.size == 0) throw codec::ShapeError("", "expected [kind, ...]");
+  const msgpack::object* f = o.via.array.ptr;
+  const uint32_t n = o.via.array.size;
+  uint64_t kind = 0;
+  codec::get(f[0], kind);
+  auto need = [n](uint32_t fields) {
+    if (n != fields) throw codec::ShapeError("", "expected " + std::to_string(fields) + " elements");
+  };
+  switch (kind) {
+    case static_cast<uint64_t>(ChangeKind::kLeaseSet):
+      need(2);
+      out.kind = StateChange::Kind::kLeaseSet;
+      codec::get(f[1], out.lease);
+      return;
+    case static_cast<uint64_t>(ChangeKind::kSnapshotPut):
+      need(3);
+      out.kind = StateChange::Kind::kSnapshotPut;
+      codec::get(f[1], out.stored.snapshot);
+      codec::get(f[2], out.stored.stored_at_ns);
+      return;
+    case static_cast<uint64_t>(ChangeKind::kSnapshotRemove):
+      need(3);
+      out.kind = StateChange::Kind::kSnapshotRemove;
+      codec::get(f[1], out.key);
+      codec::get(f[2], out.version);
+      return;
+    case static_cast<uint64_t>(ChangeKind::kVersionFloor):
+      need(2);
+      out.kind = StateChange::Kind::kVersionFloor;
+      codec::get(f[1], out.version);
+      return;
+  }
+  throw codec::ShapeError("", "unknown change kind " + std::to_string(kind));
+}
+
+bool decode_typed_payload(ByteView payload, std::vector<LoggedChange>& out) {
+  Result<const msgpack::object*> parsed = codec::parse(payload, "log record", ErrorCode::kCorrupt);
+  if (!parsed.ok()) return false;
+  const msgpack::object& changes = **parsed;
+  if (changes.type != msgpack::type::ARRAY) return false;
+  try {
+    out.clear();
+    out.reserve(changes.via.array.size);
+    for (uint32_t i = 0; i < changes.via.array.size; ++i) {
+      LoggedChange change;
+      decode_typed_change(changes.via.array.ptr[i], change);
+      out.push_back(std::move(change));
+    }
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+bool decode_payload(uint8_t version, ByteView payload, std::vector<LoggedChange>& out) {
+  // The checksum already matched, so a failure here is a format bug rather than rot; either
+  // way the record yields nothing.
+  return version == kJsonFormatVersion ? decode_json_payload(payload, out) : decode_typed_payload(payload, out);
+}
+
 enum class Probe {
-  kValid,       // a complete record that verifies and decodes
-  kBadPayload,  // the header verifies and the payload is all there, but it fails
-  kPastEnd,     // the header verifies and the payload runs past the end of the data
-  kBadHeader,   // a complete header that does not verify
-  kShort,       // fewer bytes than a header
+  kValid,         // a complete record that verifies and decodes
+  kBadPayload,    // the header verifies and the payload is all there, but it fails
+  kPastEnd,       // the header verifies and the payload runs past the end of the data
+  kBadHeader,     // a complete header that does not verify
+  kShort,         // fewer bytes than a header
+  kNewerVersion,  // a header that verifies, of a format version this build does not read
 };
 
 // Examines the record that would start at `offset`. `bytes` is its length when the header
@@ -113,8 +194,11 @@ enum class Probe {
 Probe probe(ByteView data, uint64_t segment, uint64_t offset, uint64_t& bytes, std::vector<LoggedChange>* changes) {
   if (data.size() - offset < kHeaderBytes) return Probe::kShort;
   const uint8_t* h = data.data() + offset;
-  if (get_u32(h) != kMagic || h[4] != kFormatVersion || h[5] != static_cast<uint8_t>(RecordType::kChanges) ||
-      get_u16(h + 6) != 0 || get_u32(h + 20) != header_check(h, segment, offset)) {
+  if (get_u32(h) != kMagic || get_u32(h + 20) != header_check(h, segment, offset)) return Probe::kBadHeader;
+  // The version byte is under the header check: a verified header of an unknown version
+  // was written that way (by a newer build), it is not rot.
+  if (h[4] > kFormatVersion) return Probe::kNewerVersion;
+  if (h[4] < kJsonFormatVersion || h[5] != static_cast<uint8_t>(RecordType::kChanges) || get_u16(h + 6) != 0) {
     return Probe::kBadHeader;
   }
   const uint32_t length = get_u32(h + 8);
@@ -124,20 +208,22 @@ Probe probe(ByteView data, uint64_t segment, uint64_t offset, uint64_t& bytes, s
   const uint8_t* payload = h + kHeaderBytes;
   if (payload_checksum(payload, length) != get_u64(h + 12)) return Probe::kBadPayload;
   std::vector<LoggedChange> decoded;
-  if (!decode_payload(ByteView(payload, length), decoded)) return Probe::kBadPayload;
+  if (!decode_payload(h[4], ByteView(payload, length), decoded)) return Probe::kBadPayload;
   if (changes != nullptr) *changes = std::move(decoded);
   return Probe::kValid;
 }
 
-// The first offset at or after `from` where a complete, valid record starts; `data.size()`
-// when there is none. Only offsets where the magic appears are examined in full.
+// The first offset at or after `from` where a complete, valid record (or a verified header
+// of a newer version) starts; `data.size()` when there is none. Only offsets where the
+// magic appears are examined in full.
 uint64_t find_next_valid(ByteView data, uint64_t segment, uint64_t from) {
   uint8_t magic[4];
   put_u32(magic, kMagic);
   for (uint64_t q = from; q + kHeaderBytes <= data.size(); ++q) {
     if (std::memcmp(data.data() + q, magic, 4) != 0) continue;
     uint64_t bytes = 0;
-    if (probe(data, segment, q, bytes, nullptr) == Probe::kValid) return q;
+    const Probe found = probe(data, segment, q, bytes, nullptr);
+    if (found == Probe::kValid || found == Probe::kNewerVersion) return q;
   }
   return data.size();
 }
@@ -148,36 +234,58 @@ bool all_zero(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-Bytes encode_lease_change(const LeaseRecord& lease) { return json::to_msgpack(json{{"lease", to_json(lease)}}); }
+RecordWriter::RecordWriter() { begin(); }
 
-Bytes encode_put_change(const StoredSnapshot& stored) {
-  return json::to_msgpack(json{{"put", to_json(stored.snapshot)}, {"stored_at_ns", stored.stored_at_ns}});
+void RecordWriter::begin() {
+  record_.clear();
+  record_.reserve(kHeaderBytes + 256);
+  record_.resize(kHeaderBytes);
+  // An array32 header whose count is patched by take(): the count is not known up front
+  // when a compaction fills records by size. Decoders accept any array header.
+  record_.push_back(0xdd);
+  record_.resize(record_.size() + 4, 0);
+  changes_ = 0;
 }
 
-Bytes encode_remove_change(const ActorKey& key, uint64_t version) {
-  return json::to_msgpack(json{{"remove", to_json(key)}, {"version", version}});
+void RecordWriter::lease(const LeaseRecord& lease) {
+  append_change(ChangeKind::kLeaseSet, 1, [&](auto& p) { codec::put(p, lease); });
 }
 
-Bytes encode_floor_change(uint64_t floor) { return json::to_msgpack(json{{"floor", floor}}); }
+void RecordWriter::put(const StoredSnapshot& stored) {
+  record_.reserve(record_.size() + 16 + codec::encoded_size_bound(stored.snapshot));
+  append_change(ChangeKind::kSnapshotPut, 2, [&](auto& p) {
+    codec::put(p, stored.snapshot);
+    codec::put(p, stored.stored_at_ns);
+  });
+}
 
-Bytes changes_payload(const std::vector<Bytes>& elements) {
-  size_t total = 5;
-  for (const Bytes& e : elements) total += e.size();
-  Bytes out;
-  out.reserve(total);
-  const size_t n = elements.size();
-  if (n <= 15) {
-    out.push_back(static_cast<uint8_t>(0x90 | n));
-  } else if (n <= 0xFFFF) {
-    out.push_back(0xdc);
-    out.push_back(static_cast<uint8_t>(n >> 8));
-    out.push_back(static_cast<uint8_t>(n));
-  } else {
-    out.push_back(0xdd);
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(n >> shift));
-  }
-  for (const Bytes& e : elements) out.insert(out.end(), e.begin(), e.end());
-  return out;
+void RecordWriter::remove(const ActorKey& key, uint64_t version) {
+  append_change(ChangeKind::kSnapshotRemove, 2, [&](auto& p) {
+    codec::put(p, key);
+    codec::put(p, version);
+  });
+}
+
+void RecordWriter::floor(uint64_t floor) {
+  append_change(ChangeKind::kVersionFloor, 1, [&](auto& p) { codec::put(p, floor); });
+}
+
+template <typename Fields>
+void RecordWriter::append_change(ChangeKind kind, uint32_t fields, Fields&& pack_fields) {
+  orbit::wire::ByteSink sink(record_);
+  msgpack::packer<orbit::wire::ByteSink> p(sink);
+  p.pack_array(1 + fields);
+  p.pack_uint8(static_cast<uint8_t>(kind));
+  pack_fields(p);
+  ++changes_;
+}
+
+Bytes RecordWriter::take() {
+  uint8_t* count = record_.data() + kHeaderBytes + 1;
+  for (int i = 0; i < 4; ++i) count[i] = static_cast<uint8_t>(changes_ >> (8 * (3 - i)));  // big-endian
+  Bytes record = std::move(record_);
+  begin();
+  return record;
 }
 
 uint64_t put_payload_bound(const Snapshot& s) {
@@ -188,19 +296,19 @@ uint64_t put_payload_bound(const Snapshot& s) {
   return bound;
 }
 
-void append_record(Bytes& out, uint64_t segment, uint64_t offset, RecordType type, ByteView payload) {
-  assert(payload.size() <= kMaxPayloadBytes);
+void seal_record(std::span<uint8_t> record, uint64_t segment, uint64_t offset) {
+  assert(record.size() >= kHeaderBytes);
+  write_header(record.data(), segment, offset, RecordType::kChanges, kFormatVersion, record.data() + kHeaderBytes,
+               record.size() - kHeaderBytes);
+}
+
+void append_record(Bytes& out, uint64_t segment, uint64_t offset, RecordType type, ByteView payload,
+                   uint8_t version) {
   const size_t at = out.size();
   out.resize(at + kHeaderBytes + payload.size());
   uint8_t* h = out.data() + at;
-  put_u32(h, kMagic);
-  h[4] = kFormatVersion;
-  h[5] = static_cast<uint8_t>(type);
-  put_u16(h + 6, 0);
-  put_u32(h + 8, static_cast<uint32_t>(payload.size()));
-  put_u64(h + 12, payload_checksum(payload.data(), payload.size()));
-  put_u32(h + 20, header_check(h, segment, offset));
   if (!payload.empty()) std::memcpy(h + kHeaderBytes, payload.data(), payload.size());
+  write_header(h, segment, offset, type, version, h + kHeaderBytes, payload.size());
 }
 
 SegmentScan scan_segment(ByteView data, uint64_t segment) {
@@ -212,9 +320,15 @@ SegmentScan scan_segment(ByteView data, uint64_t segment) {
     ScannedRecord record;
     uint64_t bytes = 0;
     const Probe result = probe(data, segment, p, bytes, &record.changes);
+    if (result == Probe::kNewerVersion) {
+      scan.newer_version = data[p + 4];
+      scan.newer_at = p;
+      break;
+    }
     if (result == Probe::kValid) {
       record.offset = p;
       record.bytes = bytes;
+      record.version = data[p + 4];
       scan.records.push_back(std::move(record));
       p += bytes;
       scan.valid_end = p;

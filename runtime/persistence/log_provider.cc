@@ -21,6 +21,8 @@ constexpr uint64_t kCompactionRecordBytes = 1u << 20;
 constexpr size_t kCompactionRecordChanges = 1024;
 // Room left in a record for the retention removals that accompany a put.
 constexpr uint64_t kRecordSlackBytes = 4096;
+// The most a version-floor change takes: [4, u64].
+constexpr uint64_t kFloorChangeBound = 16;
 
 bool io_class(ErrorCode code) {
   return code == ErrorCode::kIo || code == ErrorCode::kNoSpace || code == ErrorCode::kUnavailable ||
@@ -94,9 +96,9 @@ Task<Result<Bytes>> LogProvider::read_whole(env::File& file) {
   co_return std::move(*data);
 }
 
-void LogProvider::replay(const logfmt::ScannedRecord& record) {
+void LogProvider::replay(logfmt::ScannedRecord& record) {
   const uint64_t share = record.changes.empty() ? 0 : record.bytes / record.changes.size();
-  for (const logfmt::LoggedChange& change : record.changes) {
+  for (logfmt::LoggedChange& change : record.changes) {
     switch (change.kind) {
       case StateChange::Kind::kLeaseSet:
         state_.apply_lease(change.lease);
@@ -104,7 +106,7 @@ void LogProvider::replay(const logfmt::ScannedRecord& record) {
         break;
       case StateChange::Kind::kSnapshotPut: {
         const StateChange done{change.kind, change.stored.snapshot.key, change.stored.snapshot.version};
-        state_.apply_snapshot_put(change.stored);
+        state_.apply_snapshot_put(std::move(change.stored));
         account(done, share);
         break;
       }
@@ -162,7 +164,15 @@ Task<Result<void>> LogProvider::recover() {
       data = std::move(again);
       scan = logfmt::scan_segment(*data, found[i].number);
     }
-    for (const logfmt::ScannedRecord& record : scan.records) replay(record);
+    if (scan.newer_version != 0) {
+      // Written by a newer build: refuse before anything is truncated or rewritten.
+      co_return make_error(ErrorCode::kInvalidArgument,
+                           found[i].path + " holds a record of log format version " +
+                               std::to_string(scan.newer_version) + " at byte " + std::to_string(scan.newer_at) +
+                               "; this build reads versions " + std::to_string(logfmt::kJsonFormatVersion) + " to " +
+                               std::to_string(logfmt::kFormatVersion) + " (nothing was changed)");
+    }
+    for (logfmt::ScannedRecord& record : scan.records) replay(record);
     corrupt_records_ += scan.corrupt_regions;
     uint64_t size = data->size();
     if (scan.tail != logfmt::TailState::kClean) {
@@ -227,14 +237,18 @@ std::optional<Error> LogProvider::refuse_write(uint64_t payload_bound) const {
 
 void LogProvider::queue(const std::vector<StateChange>& changes) {
   if (changes.empty()) return;
-  std::vector<Bytes> elements;
-  elements.reserve(changes.size());
+  logfmt::RecordWriter writer;
+  // Each change is charged its own bytes plus an equal share of the record's framing.
+  std::vector<uint64_t> change_bytes;
+  change_bytes.reserve(changes.size());
+  const uint64_t framing = writer.bytes();
   for (const StateChange& change : changes) {
+    const size_t before = writer.bytes();
     switch (change.kind) {
       case StateChange::Kind::kLeaseSet: {
         const LeaseRecord* lease = state_.find_lease(change.key);
         assert(lease != nullptr);
-        elements.push_back(logfmt::encode_lease_change(*lease));
+        writer.lease(*lease);
         break;
       }
       case StateChange::Kind::kSnapshotPut: {
@@ -242,26 +256,24 @@ void LogProvider::queue(const std::vector<StateChange>& changes) {
         // oldest, and at least one version is kept), so it is in the index now.
         const StoredSnapshot* stored = state_.find_snapshot(change.key, change.version);
         assert(stored != nullptr);
-        elements.push_back(logfmt::encode_put_change(*stored));
+        writer.put(*stored);
         break;
       }
       case StateChange::Kind::kSnapshotRemove:
-        elements.push_back(logfmt::encode_remove_change(change.key, change.version));
+        writer.remove(change.key, change.version);
         break;
       case StateChange::Kind::kVersionFloor:
-        elements.push_back(logfmt::encode_floor_change(change.version));
+        writer.floor(change.version);
         break;
     }
+    change_bytes.push_back(writer.bytes() - before);
   }
-  Bytes payload = logfmt::changes_payload(elements);
-  assert(payload.size() <= kMaxPayloadBytes);
-  // Each change is charged its own element plus an equal share of the record's framing.
-  uint64_t element_bytes = 0;
-  for (const Bytes& e : elements) element_bytes += e.size();
-  const uint64_t framing_share = (kHeaderBytes + payload.size() - element_bytes) / elements.size();
-  for (size_t i = 0; i < changes.size(); ++i) account(changes[i], elements[i].size() + framing_share);
-  open_batch_->bytes += kHeaderBytes + payload.size();
-  open_batch_->payloads.push_back(std::move(payload));
+  Bytes record = writer.take();
+  assert(record.size() - kHeaderBytes <= kMaxPayloadBytes);
+  const uint64_t framing_share = framing / changes.size();
+  for (size_t i = 0; i < changes.size(); ++i) account(changes[i], change_bytes[i] + framing_share);
+  open_batch_->bytes += record.size();
+  open_batch_->records.push_back(std::move(record));
 }
 
 void LogProvider::account(const StateChange& change, uint64_t bytes) {
@@ -295,9 +307,9 @@ Task<Result<void>> LogProvider::durable_barrier() {
   // The newest queued record is in the open batch, else in the one being written; with
   // neither (a compaction that folded nothing counts as neither), everything is durable.
   std::shared_ptr<Batch> batch;
-  if (!open_batch_->payloads.empty()) {
+  if (!open_batch_->records.empty()) {
     batch = open_batch_;
-  } else if (inflight_batch_ && !inflight_batch_->payloads.empty()) {
+  } else if (inflight_batch_ && !inflight_batch_->records.empty()) {
     batch = inflight_batch_;
   } else {
     co_return Result<void>();
@@ -323,11 +335,11 @@ Task<void> LogProvider::writer_loop() {
   // One pass per batch. Each pass takes everything queued so far, so the loop ends once the
   // callers stop queueing; it never waits for work (a new call starts a new writer).
   for (;;) {
-    if (config_.group_commit_window > Duration::zero() && !open_batch_->payloads.empty()) {
+    if (config_.group_commit_window > Duration::zero() && !open_batch_->records.empty()) {
       co_await sleep(executor_, config_.group_commit_window);
     }
     const bool compaction = compaction_waiters_ != nullptr || auto_compaction_due();
-    if (open_batch_->payloads.empty() && !compaction) break;
+    if (open_batch_->records.empty() && !compaction) break;
     std::shared_ptr<Batch> batch = std::exchange(open_batch_, std::make_shared<Batch>());
     inflight_batch_ = batch;
     std::shared_ptr<OneShot<Result<void>>> compacted = std::exchange(compaction_waiters_, nullptr);
@@ -358,16 +370,24 @@ Task<void> LogProvider::writer_loop() {
 }
 
 Task<Result<void>> LogProvider::write_batch(Batch& batch) {
-  if (batch.payloads.empty()) co_return Result<void>();
+  if (batch.records.empty()) co_return Result<void>();
   if (segments_.back().bytes >= config_.segment_bytes) {
     if (auto rotated = co_await rotate(); !rotated.ok()) co_return rotated.error();
   }
   const uint64_t segment = segments_.back().number;
   const uint64_t offset = segments_.back().bytes;
+  // Records were built with room for their headers: one record (the common case of a lone
+  // caller) is sealed and appended as it is, several are concatenated.
   Bytes buffer;
-  buffer.reserve(batch.bytes);
-  for (const Bytes& payload : batch.payloads) {
-    logfmt::append_record(buffer, segment, offset + buffer.size(), logfmt::RecordType::kChanges, payload);
+  if (batch.records.size() == 1) {
+    logfmt::seal_record(batch.records.front(), segment, offset);
+    buffer = std::move(batch.records.front());
+  } else {
+    buffer.reserve(batch.bytes);
+    for (Bytes& record : batch.records) {
+      logfmt::seal_record(record, segment, offset + buffer.size());
+      buffer.insert(buffer.end(), record.begin(), record.end());
+    }
   }
   const uint64_t length = buffer.size();
   auto appended = co_await active_->append(std::move(buffer));
@@ -385,7 +405,7 @@ Task<Result<void>> LogProvider::write_batch(Batch& batch) {
   if (!synced.ok()) co_return synced.error();
   ++stats_.batches;
   ++stats_.syncs;
-  stats_.records_appended += batch.payloads.size();
+  stats_.records_appended += batch.records.size();
   co_return Result<void>();
 }
 
@@ -403,28 +423,39 @@ Task<Result<void>> LogProvider::rotate() {
 
 Bytes LogProvider::encode_state(uint64_t segment) const {
   Bytes image;
-  std::vector<Bytes> elements;
-  uint64_t element_bytes = 0;
+  logfmt::RecordWriter writer;
   auto flush = [&] {
-    if (elements.empty()) return;
-    const Bytes payload = logfmt::changes_payload(elements);
-    logfmt::append_record(image, segment, image.size(), logfmt::RecordType::kChanges, payload);
-    elements.clear();
-    element_bytes = 0;
+    if (writer.changes() == 0) return;
+    Bytes record = writer.take();
+    logfmt::seal_record(record, segment, image.size());
+    if (image.empty()) {
+      image = std::move(record);
+    } else {
+      image.insert(image.end(), record.begin(), record.end());
+    }
   };
-  auto add = [&](Bytes element) {
-    if (!elements.empty() &&
-        (element_bytes + element.size() > kCompactionRecordBytes || elements.size() >= kCompactionRecordChanges)) {
+  // Starts a new record before a change of at most `bound` bytes would take this one past
+  // its target size (a record never exceeds the payload limit: every change fits alone).
+  auto make_room = [&](uint64_t bound) {
+    if (writer.changes() > 0 &&
+        (writer.bytes() + bound > kCompactionRecordBytes || writer.changes() >= kCompactionRecordChanges)) {
       flush();
     }
-    element_bytes += element.size();
-    elements.push_back(std::move(element));
   };
   // The floor first: replaying it raises only leases that come before it.
-  if (state_.version_floor() > 0) add(logfmt::encode_floor_change(state_.version_floor()));
-  for (const auto& [key, lease] : state_.leases()) add(logfmt::encode_lease_change(lease));
+  if (state_.version_floor() > 0) {
+    make_room(kFloorChangeBound);
+    writer.floor(state_.version_floor());
+  }
+  for (const auto& [key, lease] : state_.leases()) {
+    make_room(lease_payload_bound(lease.key, lease.holder, lease.metadata));
+    writer.lease(lease);
+  }
   for (const auto& [key, versions] : state_.snapshots()) {
-    for (const auto& [version, stored] : versions) add(logfmt::encode_put_change(stored));
+    for (const auto& [version, stored] : versions) {
+      make_room(logfmt::put_payload_bound(stored.snapshot));
+      writer.put(stored);
+    }
   }
   flush();
   return image;
@@ -555,6 +586,9 @@ Task<Result<std::vector<LeaseRecord>>> LogProvider::list_leases(std::optional<st
 Task<Result<void>> LogProvider::write_snapshot(const Snapshot& snapshot, uint64_t expected_version) {
   return do_write(snapshot, expected_version);
 }
+Task<Result<void>> LogProvider::write_snapshot(Snapshot&& snapshot, uint64_t expected_version) {
+  return do_write(std::move(snapshot), expected_version);
+}
 Task<Result<std::vector<Snapshot>>> LogProvider::read_snapshots(const ActorKey& key) { return do_read_snapshots(key); }
 Task<Result<std::vector<ActorKey>>> LogProvider::list_snapshot_keys(std::optional<std::string> kind) {
   return do_list_keys(std::move(kind));
@@ -618,7 +652,8 @@ Task<Result<std::vector<LeaseRecord>>> LogProvider::do_list_leases(std::optional
 Task<Result<void>> LogProvider::do_write(Snapshot snapshot, uint64_t expected_version) {
   if (auto refused = refuse_write(logfmt::put_payload_bound(snapshot))) co_return count(Result<void>(*refused));
   std::vector<StateChange> changes;
-  Result<void> outcome = state_.write_snapshot(snapshot, expected_version, clock_.mono_now(), &changes);
+  // The index keeps the snapshot (moved in); the record is encoded from the index's copy.
+  Result<void> outcome = state_.write_snapshot(std::move(snapshot), expected_version, clock_.mono_now(), &changes);
   queue(changes);
   if (env::planted(env::bug_sites::kLogAcksSnapshotBeforeFsync)) co_return outcome;
   if (auto durable = co_await durable_barrier(); !durable.ok()) co_return count(durable);

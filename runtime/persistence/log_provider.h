@@ -6,20 +6,30 @@
 //                                                  order; only the highest is appended to
 //   compact.tmp                                    a compaction in progress (removed on open)
 // A segment is a sequence of records:
-//   0  u32 magic 0x4C42524F ("ORBL")   4  u8 format version (1)   5  u8 type (1 = changes)
-//   6  u16 reserved (0)                8  u32 payload length (<= 64 MiB)
+//   0  u32 magic 0x4C42524F ("ORBL")   4  u8 format version (2; 1 is still read)
+//   5  u8 type (1 = changes)           6  u16 reserved (0)     8  u32 payload length (<= 64 MiB)
 //   12 u64 payload checksum: XXH3-64 of the payload
 //   20 u32 header check: low 32 bits of XXH3-64 of bytes [0, 20), seeded with
 //      (segment number << 40) ^ (the record's offset in its segment)
-//   24 payload: a MessagePack array of changes, applied atomically (one record per call):
-//      {"lease": <LeaseRecord json>}                        set a lease record
-//      {"put": <Snapshot json>, "stored_at_ns": <i64>}       store a snapshot version (TTL base)
-//      {"remove": <ActorKey json>, "version": <u64>}         drop a snapshot version
-//      {"floor": <u64>}                                      raise every lease version to it
-// JSON forms are types.h's to_json. Every change is an absolute assignment, so replaying a
-// record twice, or a compacted copy after the original, gives the same state. Seeding the
-// header check with the record's position means a record is valid only where it was written:
-// a record-shaped byte string inside a snapshot's state can never be taken for a record.
+//   24 payload: a MessagePack array of changes, applied atomically (one record per call).
+//      Version 2 changes are arrays of record_codec.h's typed records (no field names):
+//      [1, <LeaseRecord>]                         set a lease record
+//      [2, <Snapshot>, stored_at_ns: i64]         store a snapshot version (TTL base)
+//      [3, <ActorKey>, version: u64]              drop a snapshot version
+//      [4, floor: u64]                            raise every lease version to it
+//      Version 1 records (the first format) carried the same changes as JSON objects
+//      ({"lease": ...}, {"put": ..., "stored_at_ns": ...}, {"remove": ..., "version": ...},
+//      {"floor": ...}, types.h's to_json forms); they are still replayed, so a store
+//      written by version 1 opens unchanged. New records are always version 2, and a
+//      compaction rewrites the whole store as version 2. A verified record of a version
+//      above 2 (a newer build's) makes open() refuse the store, naming both versions, rather
+//      than take it for damage and truncate it. (Builds before version 2 had no such check:
+//      do not open a store with one after a newer build wrote to it.) log_format.h has the
+//      details.
+// Every change is an absolute assignment, so replaying a record twice, or a compacted copy
+// after the original, gives the same state. Seeding the header check with the record's
+// position means a record is valid only where it was written: a record-shaped byte string
+// inside a snapshot's state can never be taken for a record.
 //
 // Durability. Each mutating call decides against the in-memory index (MemoryState, the
 // same state machine as MemoryProvider), applies its changes there, queues one record, and
@@ -140,7 +150,8 @@ class LogProvider final : public PersistenceProvider {
   // Opens (creating if needed) the store in config.dir and recovers it. `disk`, `store_clock`
   // and `executor` must outlive the provider; the writer coroutine runs on `executor`, and
   // lease expiry and snapshot TTL are judged on store_clock.mono_now(). Errors:
-  // kInvalidArgument (config), kIo / kNoSpace (the disk failed during recovery: retry),
+  // kInvalidArgument (config, or records of a newer format version than this build reads:
+  // nothing is changed on disk), kIo / kNoSpace (the disk failed during recovery: retry).
   // kCorrupt is never returned (damage is skipped, counted and reported by health()).
   static Task<Result<std::unique_ptr<LogProvider>>> open(env::Disk& disk, const env::Clock& store_clock,
                                                          env::Executor& executor, LogProviderConfig config);
@@ -166,6 +177,7 @@ class LogProvider final : public PersistenceProvider {
   Task<Result<LeaseRecord>> read_lease(const ActorKey& key) override;
   Task<Result<std::vector<LeaseRecord>>> list_leases(std::optional<std::string> kind) override;
   Task<Result<void>> write_snapshot(const Snapshot& snapshot, uint64_t expected_version) override;
+  Task<Result<void>> write_snapshot(Snapshot&& snapshot, uint64_t expected_version) override;
   Task<Result<std::vector<Snapshot>>> read_snapshots(const ActorKey& key) override;
   Task<Result<std::vector<ActorKey>>> list_snapshot_keys(std::optional<std::string> kind) override;
   Task<Result<uint64_t>> sweep_expired() override;
@@ -188,7 +200,7 @@ class LogProvider final : public PersistenceProvider {
  private:
   // Records queued for one append + sync, and the callers waiting for it.
   struct Batch {
-    std::vector<Bytes> payloads;  // one record each, in decision order
+    std::vector<Bytes> records;  // unsealed (logfmt::RecordWriter), in decision order
     uint64_t bytes = 0;
     OneShot<Result<void>> done;
   };
@@ -201,7 +213,7 @@ class LogProvider final : public PersistenceProvider {
   // Recovery.
   Task<Result<void>> recover();
   Task<Result<Bytes>> read_whole(env::File& file);
-  void replay(const logfmt::ScannedRecord& record);
+  void replay(logfmt::ScannedRecord& record);  // moves the snapshots out
 
   // The write path.
   std::optional<Error> refuse_write(uint64_t payload_bound) const;

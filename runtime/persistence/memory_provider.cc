@@ -124,7 +124,7 @@ std::vector<LeaseRecord> MemoryState::list_leases(const std::optional<std::strin
   return out;
 }
 
-Result<void> MemoryState::write_snapshot(const Snapshot& snapshot, uint64_t expected_version, MonoTime now,
+Result<void> MemoryState::write_snapshot(Snapshot snapshot, uint64_t expected_version, MonoTime now,
                                          std::vector<StateChange>* changes) {
   const ActorKey& key = snapshot.key;
   if (snapshot.ttl && *snapshot.ttl < Duration::zero()) {
@@ -152,15 +152,17 @@ Result<void> MemoryState::write_snapshot(const Snapshot& snapshot, uint64_t expe
                                                 std::to_string(snapshot.version) + " does not follow " +
                                                 std::to_string(expected_version));
   }
+  const uint64_t version = snapshot.version;
+  const uint64_t state_bytes = snapshot.state.size();
   auto& versions = snapshots_[key];
-  versions.emplace(snapshot.version, StoredSnapshot{snapshot, to_nanos(now)});
-  note(changes, StateChange::Kind::kSnapshotPut, key, snapshot.version);
+  note(changes, StateChange::Kind::kSnapshotPut, key, version);
+  versions.emplace(version, StoredSnapshot{std::move(snapshot), to_nanos(now)});
   while (versions.size() > retained_versions_) {
-    note(changes, StateChange::Kind::kSnapshotRemove, key, versions.begin()->first);
+    note(changes, StateChange::Kind::kSnapshotRemove, versions.begin()->second.snapshot.key, versions.begin()->first);
     versions.erase(versions.begin());
   }
   ++metrics_.snapshot_writes;
-  metrics_.bytes_written += snapshot.state.size();
+  metrics_.bytes_written += state_bytes;
   return {};
 }
 
@@ -270,6 +272,9 @@ Task<Result<std::vector<LeaseRecord>>> MemoryProvider::list_leases(std::optional
 Task<Result<void>> MemoryProvider::write_snapshot(const Snapshot& snapshot, uint64_t expected_version) {
   return do_write(snapshot, expected_version);
 }
+Task<Result<void>> MemoryProvider::write_snapshot(Snapshot&& snapshot, uint64_t expected_version) {
+  return do_write(std::move(snapshot), expected_version);
+}
 Task<Result<std::vector<Snapshot>>> MemoryProvider::read_snapshots(const ActorKey& key) {
   return do_read_snapshots(key);
 }
@@ -300,7 +305,7 @@ Task<Result<void>> MemoryProvider::do_write(Snapshot snapshot, uint64_t expected
     expected_version = it == state_.snapshots().end() ? 0 : it->second.rbegin()->first;
     snapshot.version = expected_version + 1;
   }
-  co_return state_.write_snapshot(snapshot, expected_version, clock_.mono_now(), nullptr);
+  co_return state_.write_snapshot(std::move(snapshot), expected_version, clock_.mono_now(), nullptr);
 }
 Task<Result<std::vector<Snapshot>>> MemoryProvider::do_read_snapshots(ActorKey key) {
   co_return state_.read_snapshots(key);

@@ -74,7 +74,8 @@ class MemoryState {
                              std::vector<StateChange>* changes);
   Result<LeaseRecord> read_lease(const ActorKey& key) const;
   std::vector<LeaseRecord> list_leases(const std::optional<std::string>& kind) const;
-  Result<void> write_snapshot(const Snapshot& snapshot, uint64_t expected_version, MonoTime now,
+  // Takes the snapshot: a granted write moves it into the state.
+  Result<void> write_snapshot(Snapshot snapshot, uint64_t expected_version, MonoTime now,
                               std::vector<StateChange>* changes);
   // Counts the read in metrics() (hence not const).
   std::vector<Snapshot> read_snapshots(const ActorKey& key);
@@ -131,6 +132,7 @@ class MemoryProvider final : public PersistenceProvider {
   Task<Result<LeaseRecord>> read_lease(const ActorKey& key) override;
   Task<Result<std::vector<LeaseRecord>>> list_leases(std::optional<std::string> kind) override;
   Task<Result<void>> write_snapshot(const Snapshot& snapshot, uint64_t expected_version) override;
+  Task<Result<void>> write_snapshot(Snapshot&& snapshot, uint64_t expected_version) override;
   Task<Result<std::vector<Snapshot>>> read_snapshots(const ActorKey& key) override;
   Task<Result<std::vector<ActorKey>>> list_snapshot_keys(std::optional<std::string> kind) override;
   Task<Result<uint64_t>> sweep_expired() override;

@@ -82,6 +82,14 @@ class PersistenceProvider {
   // Keeps the newest `retained_versions()` versions and discards older ones.
   virtual Task<Result<void>> write_snapshot(const Snapshot& snapshot, uint64_t expected_version) = 0;
 
+  // The same, handing the snapshot over: for a caller that does not need it afterwards (the
+  // storage server, with the snapshot it decoded), so that a store keeping it in memory
+  // moves it in instead of copying its state. The default copies (as the overload above
+  // does); a store that keeps the snapshot itself overrides both.
+  virtual Task<Result<void>> write_snapshot(Snapshot&& snapshot, uint64_t expected_version) {
+    return write_snapshot(static_cast<const Snapshot&>(snapshot), expected_version);
+  }
+
   // The retained snapshots of `key`, newest first (empty if none). Returned as stored:
   // callers verify hashes (bit rot is detected by the reader, never silently "fixed").
   virtual Task<Result<std::vector<Snapshot>>> read_snapshots(const ActorKey& key) = 0;

@@ -326,6 +326,28 @@ TYPED_TEST_P(ProviderConformance, WriteWithTheCurrentTokenIsStoredExactly) {
   EXPECT_TRUE(hash_verifies((*r)[0]));
 }
 
+TYPED_TEST_P(ProviderConformance, TheStoreKeepsItsOwnCopyOfAWrittenSnapshot) {
+  const ActorKey key{"register", "r2"};
+  const uint64_t token = this->token_for(key, "a");
+  // Written from a snapshot the caller keeps, and then changes: the stored one is unchanged.
+  Snapshot kept = this->snapshot(key, 1, token, "kept");
+  const Snapshot original = kept;
+  ASSERT_TRUE(this->write(kept, 0).ok());
+  kept.state.assign(kept.state.size(), 'x');
+  kept.tags.clear();
+  // Moved in: the caller gives its snapshot away (the store path never copies its state).
+  Snapshot given = this->snapshot(key, 2, token, std::string(64 << 10, 'g'));
+  const Snapshot expected = given;
+  auto w = this->run(this->p().write_snapshot(std::move(given), 1));
+  ASSERT_TRUE(w.ok()) << to_string(w.error());
+  auto r = this->read(key);
+  ASSERT_TRUE(r.ok()) << to_string(r.error());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0], expected);
+  EXPECT_EQ((*r)[1], original);
+  EXPECT_TRUE(hash_verifies((*r)[0]));
+}
+
 TYPED_TEST_P(ProviderConformance, StaleFencingTokenIsRejected) {
   const ActorKey key{"register", "r1"};
   const uint64_t old_token = this->token_for(key, "a");
@@ -518,7 +540,8 @@ REGISTER_TYPED_TEST_SUITE_P(ProviderConformance, AcquireOfAFreeLeaseGrantsVersio
                             ReleaseKeepsTheVersionAndTheNextGrantBumpsIt,
                             ReleaseByNonHolderConflictsAndOfAFreeLeaseIsOk, ReadLeaseOfAnUnknownKeyIsNotFound,
                             ListLeasesIsSortedAndFilteredByKind, WriteWithTheCurrentTokenIsStoredExactly,
-                            StaleFencingTokenIsRejected, WrongExpectedVersionConflicts, VersionMustBeExpectedPlusOne,
+                            TheStoreKeepsItsOwnCopyOfAWrittenSnapshot, StaleFencingTokenIsRejected,
+                            WrongExpectedVersionConflicts, VersionMustBeExpectedPlusOne,
                             RetentionKeepsTheNewestVersionsNewestFirst, ReadOfAnUnknownKeyIsEmpty,
                             ListSnapshotKeysIsSortedAndFilteredByKind,
                             SweepRemovesOnlyExpiredSnapshotsAndNeverLeases, MetricsCountGrantsAndRefusals,

@@ -392,6 +392,7 @@ class LazyLogProvider final : public PersistenceProvider {
   Task<Result<void>> write_snapshot(const Snapshot& snapshot, uint64_t expected_version) override {
     return call<void>([=](PersistenceProvider& p) { return p.write_snapshot(snapshot, expected_version); });
   }
+  using PersistenceProvider::write_snapshot;  // the moving overload copies, through the one above
   Task<Result<std::vector<Snapshot>>> read_snapshots(const ActorKey& key) override {
     return call<std::vector<Snapshot>>([=](PersistenceProvider& p) { return p.read_snapshots(key); });
   }

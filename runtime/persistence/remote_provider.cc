@@ -5,12 +5,11 @@
 #include <utility>
 
 #include "runtime/env/sleep.h"
-#include "runtime/persistence/storage_server.h"
 
 namespace orbit::persistence {
 namespace {
 
-using Json = nlohmann::json;
+using rpc::Method;
 
 // Errors that say the store could not be reached or could not do its job, as opposed to a
 // refusal it decided (kConflict, kRejected, kNotFound, kInvalidArgument, kAlreadyExists).
@@ -36,12 +35,16 @@ bool leaves_outcome_unknown(ErrorCode code) {
   return code == ErrorCode::kTimeout || code == ErrorCode::kUnavailable || code == ErrorCode::kCancelled;
 }
 
-Json key_body(const ActorKey& key) { return Json{{"key", to_json(key)}}; }
+Bytes key_request(const ActorKey& key) {
+  wire::KeyRequest request;
+  request.key = key;
+  return rpc::encode_message(request);
+}
 
-Json kind_body(const std::optional<std::string>& kind) {
-  Json body = Json::object();
-  if (kind) body["kind"] = *kind;
-  return body;
+Bytes kind_request(std::optional<std::string> kind) {
+  wire::KindRequest request;
+  request.kind = std::move(kind);
+  return rpc::encode_message(request);
 }
 
 }  // namespace
@@ -73,60 +76,75 @@ RemoteProvider::RemoteProvider(rpc::RpcNode& rpc, RemoteProviderConfig config)
 
 Task<Result<LeaseOutcome>> RemoteProvider::acquire_lease(const ActorKey& key, const std::string& holder,
                                                          Duration duration, const Tags& metadata) {
-  Json body{{"key", to_json(key)},
-            {"holder", holder},
-            {"duration_ns", duration.count()},
-            {"metadata", wire::tags_to_json(metadata)}};
-  return lease_call(wire::kAcquireLease, std::move(body), /*renewal=*/false);
+  wire::AcquireLeaseRequest request;
+  request.key = key;
+  request.holder = holder;
+  request.duration_ns = duration.count();
+  request.metadata = metadata;
+  return lease_call(Method::kAcquireLease, rpc::encode_message(request), /*renewal=*/false);
 }
 
 Task<Result<LeaseOutcome>> RemoteProvider::renew_lease(const ActorKey& key, const std::string& holder,
                                                        uint64_t version, Duration duration) {
-  Json body{{"key", to_json(key)}, {"holder", holder}, {"version", version}, {"duration_ns", duration.count()}};
-  return lease_call(wire::kRenewLease, std::move(body), /*renewal=*/true);
+  wire::RenewLeaseRequest request;
+  request.key = key;
+  request.holder = holder;
+  request.version = version;
+  request.duration_ns = duration.count();
+  return lease_call(Method::kRenewLease, rpc::encode_message(request), /*renewal=*/true);
 }
 
 Task<Result<void>> RemoteProvider::release_lease(const ActorKey& key, const std::string& holder,
                                                  uint64_t version) {
-  return release_call(Json{{"key", to_json(key)}, {"holder", holder}, {"version", version}});
+  wire::ReleaseLeaseRequest request;
+  request.key = key;
+  request.holder = holder;
+  request.version = version;
+  return release_call(rpc::encode_message(request));
 }
 
-Task<Result<LeaseRecord>> RemoteProvider::read_lease(const ActorKey& key) { return read_lease_call(key_body(key)); }
+Task<Result<LeaseRecord>> RemoteProvider::read_lease(const ActorKey& key) { return read_lease_call(key_request(key)); }
 
 Task<Result<std::vector<LeaseRecord>>> RemoteProvider::list_leases(std::optional<std::string> kind) {
-  return list_leases_call(kind_body(kind));
+  return list_leases_call(kind_request(std::move(kind)));
 }
 
 Task<Result<void>> RemoteProvider::write_snapshot(const Snapshot& snapshot, uint64_t expected_version) {
-  return write_snapshot_call(Json{{"snapshot", to_json(snapshot)}, {"expected_version", expected_version}},
-                             snapshot.state.size());
+  // The coroutine holds the encoded bytes only: the state is copied once, into the frame.
+  const wire::WriteSnapshotRequestRef request{snapshot, expected_version};
+  Bytes frame = wire::encode_message_reserved(request, 16 + codec::encoded_size_bound(snapshot));
+  return write_snapshot_call(std::move(frame), snapshot.state.size());
 }
 
 Task<Result<std::vector<Snapshot>>> RemoteProvider::read_snapshots(const ActorKey& key) {
-  return read_snapshots_call(key_body(key));
+  return read_snapshots_call(key_request(key));
 }
 
 Task<Result<std::vector<ActorKey>>> RemoteProvider::list_snapshot_keys(std::optional<std::string> kind) {
-  return list_snapshot_keys_call(kind_body(kind));
+  return list_snapshot_keys_call(kind_request(std::move(kind)));
 }
 
 Task<Result<uint64_t>> RemoteProvider::sweep_expired() {
   // Not retried: a repeat is harmless to the data but would report only its own removals.
-  Result<Json> reply = co_await invoke(wire::kSweepExpired, Json::object(), Kind::kWrite);
+  // Encoded before the co_await: GCC 12 miscompiles braced temporaries inside one.
+  Bytes request = rpc::encode_message(rpc::Empty{});
+  Result<Bytes> reply = co_await invoke(Method::kSweepExpired, std::move(request), Kind::kWrite);
   if (!reply.ok()) co_return reply.error();
-  uint64_t removed = 0;
-  if (auto e = wire::get_uint(*reply, "removed", removed)) co_return malformed_reply(wire::kSweepExpired, *e);
-  co_return removed;
+  Result<wire::SweepExpiredReply> swept = decode_reply<Method::kSweepExpired>(*reply);
+  if (!swept.ok()) co_return swept.error();
+  co_return swept->removed;
 }
 
 // --- Coroutines. ---------------------------------------------------------------------------
 
-Task<Result<LeaseOutcome>> RemoteProvider::lease_call(std::string_view method, Json body, bool renewal) {
-  Result<Json> reply = co_await invoke(method, std::move(body), Kind::kIdempotentWrite);
+Task<Result<LeaseOutcome>> RemoteProvider::lease_call(Method method, Bytes request, bool renewal) {
+  Result<Bytes> reply = co_await invoke(method, std::move(request), Kind::kIdempotentWrite);
   if (!reply.ok()) co_return reply.error();
-  LeaseOutcome outcome;
-  if (auto e = wire::lease_outcome_from_json(*reply, outcome)) co_return malformed_reply(method, *e);
-  if (!outcome.granted) {
+  // Both lease methods reply a LeaseOutcome (StoreMethod<kRenewLease>::Reply is the same type).
+  Result<LeaseOutcome> outcome = method == Method::kRenewLease ? decode_reply<Method::kRenewLease>(*reply)
+                                                               : decode_reply<Method::kAcquireLease>(*reply);
+  if (!outcome.ok()) co_return outcome.error();
+  if (!outcome->granted) {
     ++metrics_.lease_conflicts;
   } else if (renewal) {
     ++metrics_.lease_renewals;
@@ -136,8 +154,8 @@ Task<Result<LeaseOutcome>> RemoteProvider::lease_call(std::string_view method, J
   co_return outcome;
 }
 
-Task<Result<void>> RemoteProvider::release_call(Json body) {
-  Result<Json> reply = co_await invoke(wire::kReleaseLease, std::move(body), Kind::kWrite);
+Task<Result<void>> RemoteProvider::release_call(Bytes request) {
+  Result<Bytes> reply = co_await invoke(Method::kReleaseLease, std::move(request), Kind::kWrite);
   if (!reply.ok()) {
     if (reply.code() == ErrorCode::kConflict) ++metrics_.lease_conflicts;
     co_return reply.error();
@@ -146,48 +164,36 @@ Task<Result<void>> RemoteProvider::release_call(Json body) {
   co_return Result<void>();
 }
 
-Task<Result<LeaseRecord>> RemoteProvider::read_lease_call(Json body) {
-  Result<Json> reply = co_await invoke(wire::kReadLease, std::move(body), Kind::kRead);
+Task<Result<LeaseRecord>> RemoteProvider::read_lease_call(Bytes request) {
+  Result<Bytes> reply = co_await invoke(Method::kReadLease, std::move(request), Kind::kRead);
   if (!reply.ok()) co_return reply.error();
-  if (!reply->is_object() || !reply->contains("lease")) co_return malformed_reply(wire::kReadLease, "lease: missing");
-  LeaseRecord lease;
-  if (auto e = from_json((*reply)["lease"], lease)) co_return malformed_reply(wire::kReadLease, *e);
-  co_return lease;
+  Result<wire::ReadLeaseReply> read = decode_reply<Method::kReadLease>(*reply);
+  if (!read.ok()) co_return read.error();
+  co_return std::move(read->lease);
 }
 
-Task<Result<std::vector<LeaseRecord>>> RemoteProvider::list_leases_call(Json body) {
-  Result<Json> reply = co_await invoke(wire::kListLeases, std::move(body), Kind::kRead);
+Task<Result<std::vector<LeaseRecord>>> RemoteProvider::list_leases_call(Bytes request) {
+  Result<Bytes> reply = co_await invoke(Method::kListLeases, std::move(request), Kind::kRead);
   if (!reply.ok()) co_return reply.error();
-  if (!reply->is_object() || !reply->contains("leases") || !(*reply)["leases"].is_array()) {
-    co_return malformed_reply(wire::kListLeases, "leases: expected an array");
-  }
-  std::vector<LeaseRecord> leases;
-  const Json& items = (*reply)["leases"];
-  leases.reserve(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    LeaseRecord lease;
-    if (auto e = from_json(items[i], lease)) {
-      co_return malformed_reply(wire::kListLeases, "leases[" + std::to_string(i) + "]: " + *e);
-    }
-    leases.push_back(std::move(lease));
-  }
-  co_return leases;
+  Result<wire::ListLeasesReply> listed = decode_reply<Method::kListLeases>(*reply);
+  if (!listed.ok()) co_return listed.error();
+  co_return std::move(listed->leases);
 }
 
-Task<Result<void>> RemoteProvider::write_snapshot_call(Json body, uint64_t state_bytes) {
+Task<Result<void>> RemoteProvider::write_snapshot_call(Bytes request, uint64_t state_bytes) {
   // A request the transport would drop must not be sent: it would time out and leave the
-  // caller believing the write might have been applied, when it never can be.
+  // caller believing the write might have been applied, when it never can be. The request
+  // is the whole frame, so its size is exact.
   const size_t limit = rpc_.env().transport.max_frame_bytes();
-  const size_t bytes = Json::to_msgpack(body).size() + wire::kFrameOverheadBytes;
-  if (bytes > limit) {
+  if (request.size() > limit) {
     ++stats_.calls;
     ++stats_.oversize_requests;
     co_return Error{ErrorCode::kInvalidArgument,
-                    std::string(wire::kWriteSnapshot) + ": request of " + std::to_string(bytes) +
-                        " bytes exceeds the transport's frame limit of " + std::to_string(limit) +
-                        " bytes (not sent)"};
+                    std::string(rpc::method_name(Method::kWriteSnapshot)) + ": request of " +
+                        std::to_string(request.size()) + " bytes exceeds the transport's frame limit of " +
+                        std::to_string(limit) + " bytes (not sent)"};
   }
-  Result<Json> reply = co_await invoke(wire::kWriteSnapshot, std::move(body), Kind::kWrite);
+  Result<Bytes> reply = co_await invoke(Method::kWriteSnapshot, std::move(request), Kind::kWrite);
   if (!reply.ok()) {
     if (reply.code() == ErrorCode::kRejected) ++metrics_.fencing_rejections;
     if (reply.code() == ErrorCode::kConflict) ++metrics_.version_conflicts;
@@ -198,79 +204,66 @@ Task<Result<void>> RemoteProvider::write_snapshot_call(Json body, uint64_t state
   co_return Result<void>();
 }
 
-Task<Result<std::vector<Snapshot>>> RemoteProvider::read_snapshots_call(Json body) {
-  Result<Json> reply = co_await invoke(wire::kReadSnapshots, std::move(body), Kind::kRead);
+Task<Result<std::vector<Snapshot>>> RemoteProvider::read_snapshots_call(Bytes request) {
+  Result<Bytes> reply = co_await invoke(Method::kReadSnapshots, std::move(request), Kind::kRead);
   if (!reply.ok()) co_return reply.error();
-  if (!reply->is_object() || !reply->contains("snapshots") || !(*reply)["snapshots"].is_array()) {
-    co_return malformed_reply(wire::kReadSnapshots, "snapshots: expected an array");
-  }
-  std::vector<Snapshot> snapshots;
-  const Json& items = (*reply)["snapshots"];
-  snapshots.reserve(items.size());
+  Result<wire::ReadSnapshotsReply> read = decode_reply<Method::kReadSnapshots>(*reply);
+  if (!read.ok()) co_return read.error();
   uint64_t bytes = 0;
-  for (size_t i = 0; i < items.size(); ++i) {
-    Snapshot snapshot;
-    if (auto e = from_json(items[i], snapshot)) {
-      co_return malformed_reply(wire::kReadSnapshots, "snapshots[" + std::to_string(i) + "]: " + *e);
-    }
-    bytes += snapshot.state.size();
-    snapshots.push_back(std::move(snapshot));
-  }
+  for (const Snapshot& snapshot : read->snapshots) bytes += snapshot.state.size();
   ++metrics_.snapshot_reads;
   metrics_.bytes_read += bytes;
-  co_return snapshots;
+  co_return std::move(read->snapshots);
 }
 
-Task<Result<std::vector<ActorKey>>> RemoteProvider::list_snapshot_keys_call(Json body) {
-  Result<Json> reply = co_await invoke(wire::kListSnapshotKeys, std::move(body), Kind::kRead);
+Task<Result<std::vector<ActorKey>>> RemoteProvider::list_snapshot_keys_call(Bytes request) {
+  Result<Bytes> reply = co_await invoke(Method::kListSnapshotKeys, std::move(request), Kind::kRead);
   if (!reply.ok()) co_return reply.error();
-  if (!reply->is_object() || !reply->contains("keys") || !(*reply)["keys"].is_array()) {
-    co_return malformed_reply(wire::kListSnapshotKeys, "keys: expected an array");
-  }
-  std::vector<ActorKey> keys;
-  const Json& items = (*reply)["keys"];
-  keys.reserve(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    ActorKey key;
-    if (auto e = from_json(items[i], key)) {
-      co_return malformed_reply(wire::kListSnapshotKeys, "keys[" + std::to_string(i) + "]: " + *e);
-    }
-    keys.push_back(std::move(key));
-  }
-  co_return keys;
+  Result<wire::ListSnapshotKeysReply> listed = decode_reply<Method::kListSnapshotKeys>(*reply);
+  if (!listed.ok()) co_return listed.error();
+  co_return std::move(listed->keys);
 }
 
 Task<Result<ProviderMetrics>> RemoteProvider::remote_metrics() {
-  Result<Json> reply = co_await invoke(wire::kMetrics, Json::object(), Kind::kRead);
+  // Encoded before the co_await: GCC 12 miscompiles braced temporaries inside one.
+  Bytes request = rpc::encode_message(rpc::Empty{});
+  Result<Bytes> reply = co_await invoke(Method::kStoreMetrics, std::move(request), Kind::kRead);
   if (!reply.ok()) co_return reply.error();
-  ProviderMetrics metrics;
-  if (auto e = wire::metrics_from_json(*reply, metrics)) co_return malformed_reply(wire::kMetrics, *e);
-  co_return metrics;
+  Result<wire::StoreMetricsReply> metrics = decode_reply<Method::kStoreMetrics>(*reply);
+  if (!metrics.ok()) co_return metrics.error();
+  co_return metrics->metrics;
 }
 
 Task<Result<Health>> RemoteProvider::remote_health() {
-  Result<Json> reply = co_await invoke(wire::kHealth, Json::object(), Kind::kRead);
+  // Encoded before the co_await: GCC 12 miscompiles braced temporaries inside one.
+  Bytes request = rpc::encode_message(rpc::Empty{});
+  Result<Bytes> reply = co_await invoke(Method::kStoreHealth, std::move(request), Kind::kRead);
   if (!reply.ok()) co_return reply.error();
-  Health health;
-  uint64_t retained = 0;
-  if (auto e = wire::health_from_json(*reply, health, retained)) co_return malformed_reply(wire::kHealth, *e);
-  if (retained == 0) co_return malformed_reply(wire::kHealth, "retained_versions: must be at least 1");
+  Result<wire::StoreHealthReply> health = decode_reply<Method::kStoreHealth>(*reply);
+  if (!health.ok()) co_return health.error();
+  if (health->retained_versions == 0) {
+    ++stats_.malformed_replies;
+    ++stats_.errors;
+    ++metrics_.errors;
+    co_return Error{ErrorCode::kCorrupt, std::string(rpc::method_name(Method::kStoreHealth)) +
+                                             " reply: retained_versions: must be at least 1"};
+  }
   // The store is the authority on its own K; a configured value was only a placeholder.
-  learned_retained_versions_ = static_cast<size_t>(retained);
-  co_return health;
+  learned_retained_versions_ = static_cast<size_t>(health->retained_versions);
+  co_return std::move(health->health);
 }
 
-Task<Result<Json>> RemoteProvider::invoke(std::string_view method, Json body, Kind kind) {
+Task<Result<Bytes>> RemoteProvider::invoke(Method method, Bytes request, Kind kind) {
   ++stats_.calls;
   const uint32_t attempts = kind == Kind::kWrite ? 1 : config_.max_attempts;
   Duration backoff = config_.retry_backoff;
   for (uint32_t attempt = 1;; ++attempt) {
     ++stats_.attempts;
     const bool last = attempt >= attempts;
-    // The last attempt may consume the body; earlier ones send a copy.
-    Json request = last ? std::move(body) : Json(body);
-    std::string name(method);
-    Result<Json> reply = co_await rpc_.call(config_.store, std::move(name), std::move(request), config_.call_timeout);
+    // The last attempt may consume the request; earlier ones send a copy (the RpcNode
+    // writes its header into the frame it is given).
+    Bytes frame = last ? std::move(request) : Bytes(request);
+    Result<Bytes> reply = co_await rpc_.call(config_.store, method, std::move(frame), config_.call_timeout);
     note_attempt(reply);
     if (reply.ok()) co_return reply;
     const ErrorCode code = reply.code();
@@ -280,8 +273,9 @@ Task<Result<Json>> RemoteProvider::invoke(std::string_view method, Json body, Ki
       Error error = reply.error();
       if (leaves_outcome_unknown(code)) {
         // Say where and how often, and, for a write, that it may have happened anyway.
-        error.message = std::string(method) + " to node " + std::to_string(config_.store) + ": " + error.message +
-                        " (attempt " + std::to_string(attempt) + " of " + std::to_string(attempts) + ")";
+        error.message = std::string(rpc::method_name(method)) + " to node " + std::to_string(config_.store) + ": " +
+                        error.message + " (attempt " + std::to_string(attempt) + " of " + std::to_string(attempts) +
+                        ")";
         if (kind != Kind::kRead) error.message += "; outcome unknown: the request may have been applied";
       }
       note_operation_error(error, kind);
@@ -293,14 +287,21 @@ Task<Result<Json>> RemoteProvider::invoke(std::string_view method, Json body, Ki
   }
 }
 
-Error RemoteProvider::malformed_reply(std::string_view method, const std::string& what) {
+template <Method M>
+Result<typename wire::StoreMethod<M>::Reply> RemoteProvider::decode_reply(const Bytes& reply) {
+  using Reply = typename wire::StoreMethod<M>::Reply;
+  const std::string_view name = rpc::method_name(M);
+  Result<Reply> decoded = codec::decode<Reply>(rpc::body_of(reply), name, ErrorCode::kCorrupt);
+  if (decoded.ok()) return decoded;
   ++stats_.malformed_replies;
   ++stats_.errors;
   ++metrics_.errors;
-  return Error{ErrorCode::kCorrupt, std::string(method) + " reply: " + what};
+  // "store.read_lease: lease.key.id: ..." -> "store.read_lease reply: lease.key.id: ...".
+  const std::string& message = decoded.error().message;
+  return Error{ErrorCode::kCorrupt, std::string(name) + " reply" + message.substr(name.size())};
 }
 
-void RemoteProvider::note_attempt(const Result<Json>& outcome) {
+void RemoteProvider::note_attempt(const Result<Bytes>& outcome) {
   const bool failed = !outcome.ok() && is_io_class(outcome.code());
   if (failed) last_failure_ = to_string(outcome.error());
   recent_failures_.push_back(failed);

@@ -1,5 +1,6 @@
 // RemoteProvider: a PersistenceProvider that forwards every call to a StorageServer on
-// another node (the storage process) through an rpc::RpcNode. Wire format: storage_server.h.
+// another node (the storage process) through an rpc::RpcNode. Wire format: store_messages.h
+// (storage_server.h serves it).
 //
 // Fault model and what errors mean. Each RPC attempt has its own timeout (call_timeout).
 // Errors the store's provider returns (kConflict, kRejected, kNotFound, kIo, ...) arrive with
@@ -50,12 +51,11 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "runtime/env/result.h"
 #include "runtime/env/task.h"
 #include "runtime/env/time.h"
 #include "runtime/persistence/provider.h"
+#include "runtime/persistence/store_messages.h"
 #include "runtime/rpc/rpc_node.h"
 
 namespace orbit::persistence {
@@ -113,8 +113,10 @@ class RemoteProvider final : public PersistenceProvider {
   Task<Result<LeaseRecord>> read_lease(const ActorKey& key) override;
   Task<Result<std::vector<LeaseRecord>>> list_leases(std::optional<std::string> kind) override;
   // Refused locally with kInvalidArgument (and not sent: the outcome is known) when the
-  // request would not fit in one transport frame.
+  // request would not fit in one transport frame. The snapshot is encoded straight into
+  // the request frame (its state's one copy), so the rvalue overload has nothing to save.
   Task<Result<void>> write_snapshot(const Snapshot& snapshot, uint64_t expected_version) override;
+  using PersistenceProvider::write_snapshot;
   Task<Result<std::vector<Snapshot>>> read_snapshots(const ActorKey& key) override;
   Task<Result<std::vector<ActorKey>>> list_snapshot_keys(std::optional<std::string> kind) override;
   Task<Result<uint64_t>> sweep_expired() override;
@@ -135,23 +137,26 @@ class RemoteProvider final : public PersistenceProvider {
   const RemoteProviderConfig& config() const { return config_; }
 
  private:
-  using Json = nlohmann::json;
   enum class Kind { kRead, kIdempotentWrite, kWrite };
 
-  Task<Result<LeaseOutcome>> lease_call(std::string_view method, Json body, bool renewal);
-  Task<Result<void>> release_call(Json body);
-  Task<Result<LeaseRecord>> read_lease_call(Json body);
-  Task<Result<std::vector<LeaseRecord>>> list_leases_call(Json body);
-  Task<Result<void>> write_snapshot_call(Json body, uint64_t state_bytes);
-  Task<Result<std::vector<Snapshot>>> read_snapshots_call(Json body);
-  Task<Result<std::vector<ActorKey>>> list_snapshot_keys_call(Json body);
+  // The coroutines behind the calls hold the encoded request (an encode_message() frame),
+  // never the caller's arguments.
+  Task<Result<LeaseOutcome>> lease_call(rpc::Method method, Bytes request, bool renewal);
+  Task<Result<void>> release_call(Bytes request);
+  Task<Result<LeaseRecord>> read_lease_call(Bytes request);
+  Task<Result<std::vector<LeaseRecord>>> list_leases_call(Bytes request);
+  Task<Result<void>> write_snapshot_call(Bytes request, uint64_t state_bytes);
+  Task<Result<std::vector<Snapshot>>> read_snapshots_call(Bytes request);
+  Task<Result<std::vector<ActorKey>>> list_snapshot_keys_call(Bytes request);
 
-  // Sends `body` to the store, retrying per `kind`; counts everything; names the method
-  // and node in transport errors.
-  Task<Result<Json>> invoke(std::string_view method, Json body, Kind kind);
-  // kCorrupt for a reply that did not decode; counted.
-  Error malformed_reply(std::string_view method, const std::string& what);
-  void note_attempt(const Result<Json>& outcome);
+  // Sends `request` to the store, retrying per `kind`; counts everything; names the method
+  // and node in transport errors. The reply is the whole reply frame.
+  Task<Result<Bytes>> invoke(rpc::Method method, Bytes request, Kind kind);
+  // The reply of M decoded; a reply that does not decode is kCorrupt (counted) naming the
+  // method and the field.
+  template <rpc::Method M>
+  Result<typename wire::StoreMethod<M>::Reply> decode_reply(const Bytes& reply);
+  void note_attempt(const Result<Bytes>& outcome);
   void note_operation_error(const Error& error, Kind kind);
 
   rpc::RpcNode& rpc_;

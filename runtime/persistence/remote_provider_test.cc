@@ -13,16 +13,20 @@
 
 #include "runtime/persistence/memory_provider.h"
 #include "runtime/persistence/provider_conformance.h"
+#include "runtime/persistence/record_codec.h"
 #include "runtime/persistence/remote_store_world.h"
 #include "runtime/persistence/snapshot_hash.h"
 #include "runtime/persistence/storage_server.h"
+#include "runtime/persistence/store_messages.h"
+#include "runtime/rpc/frame.h"
 
 namespace orbit::persistence {
 namespace {
 
 using testing::RemoteStoreWorld;
 using testing::RemoteStoreWorldOptions;
-using Json = nlohmann::json;
+using rpc::Method;
+using Packer = msgpack::packer<orbit::wire::ByteSink>;
 
 // The whole provider contract, through the wire: a MemoryProvider on the store node.
 using RemoteHarnesses = ::testing::Types<testing::RemoteProviderHarness<MemoryProvider>>;
@@ -406,50 +410,173 @@ TEST(RemoteProviderTest, ReadIsRetriedAcrossAShortPartition) {
   EXPECT_EQ(client.health().state, HealthState::kDegraded);
 }
 
+// A request frame whose body is whatever `build` packs (header room first, as
+// rpc::encode_message() leaves it).
+template <typename Build>
+Bytes raw_request(Build build) {
+  Bytes frame(rpc::kHeaderBytes, 0);
+  orbit::wire::ByteSink sink(frame);
+  Packer p(sink);
+  build(p);
+  return frame;
+}
+
+void pack_key(Packer& p) {
+  p.pack_array(2);
+  p.pack("counter");
+  p.pack("c1");
+}
+
+// The fields of a snapshot after its key and version, all well-formed.
+void pack_snapshot_tail(Packer& p) {
+  p.pack("");     // sha256
+  p.pack(1);      // fencing_token
+  p.pack(0);      // created_at_ns
+  p.pack(0);      // updated_at_ns
+  p.pack("n");    // node
+  p.pack_map(0);  // tags
+  p.pack_nil();   // ttl_ns
+}
+
 TEST(RemoteProviderTest, MalformedRequestBodiesNameTheField) {
   RemoteStoreWorld w(options());
   struct Case {
-    std::string method;
-    Json body;
+    Method method;
+    Bytes body;
     std::string message;
   };
-  Snapshot good = make_snapshot(kKey, 1, 1, "x");
-  Json text_state = Json{{"snapshot", to_json(good)}, {"expected_version", 0}};
-  text_state["snapshot"]["state"] = "not binary";
   const std::vector<Case> cases = {
-      {"store.acquire_lease", Json{{"key", {{"kind", "counter"}}}, {"holder", "a"}},
-       "store.acquire_lease: key.id: missing"},
-      {"store.acquire_lease", Json{{"key", to_json(kKey)}, {"holder", 5}, {"duration_ns", 1}, {"metadata", Json::object()}},
-       "store.acquire_lease: holder: expected a string"},
-      {"store.acquire_lease", Json{{"key", to_json(kKey)}, {"holder", "a"}, {"duration_ns", 1}, {"metadata", {{"n", 1}}}},
-       "store.acquire_lease: metadata.n: expected a string"},
-      {"store.renew_lease", Json{{"key", to_json(kKey)}, {"holder", "a"}, {"version", "seven"}, {"duration_ns", 1}},
-       "store.renew_lease: version: expected an unsigned integer"},
-      {"store.release_lease", Json{{"key", to_json(kKey)}, {"holder", "a"}},
-       "store.release_lease: version: missing"},
-      {"store.read_lease", Json::array({1, 2}), "store.read_lease: body: expected an object"},
-      {"store.list_leases", Json{{"kind", 3}}, "store.list_leases: kind: expected a string or null"},
-      {"store.write_snapshot", text_state, "store.write_snapshot: snapshot.state: expected binary"},
-      {"store.write_snapshot", Json{{"snapshot", to_json(good)}}, "store.write_snapshot: expected_version: missing"},
-      {"store.read_snapshots", Json{{"key", "counter/c1"}}, "store.read_snapshots: key: expected an object"},
-      {"store.list_snapshot_keys", Json("all"), "store.list_snapshot_keys: body: expected an object"},
+      {Method::kAcquireLease, raw_request([](Packer& p) {
+         p.pack_array(2);
+         pack_key(p);
+         p.pack("a");
+       }),
+       "store.acquire_lease: expected 4 fields, got 2"},
+      {Method::kAcquireLease, raw_request([](Packer& p) {
+         p.pack_array(4);
+         p.pack_array(1);
+         p.pack("counter");
+         p.pack("a");
+         p.pack(1);
+         p.pack_map(0);
+       }),
+       "store.acquire_lease: key: expected 2 fields, got 1"},
+      {Method::kAcquireLease, raw_request([](Packer& p) {
+         p.pack_array(4);
+         pack_key(p);
+         p.pack(5);
+         p.pack(1);
+         p.pack_map(0);
+       }),
+       "store.acquire_lease: holder: expected a string, got an unsigned integer"},
+      {Method::kAcquireLease, raw_request([](Packer& p) {
+         p.pack_array(4);
+         pack_key(p);
+         p.pack("a");
+         p.pack(1);
+         p.pack_map(1);
+         p.pack("n");
+         p.pack(1);
+       }),
+       "store.acquire_lease: metadata.n: expected a string, got an unsigned integer"},
+      {Method::kRenewLease, raw_request([](Packer& p) {
+         p.pack_array(4);
+         pack_key(p);
+         p.pack("a");
+         p.pack("seven");
+         p.pack(1);
+       }),
+       "store.renew_lease: version: expected an unsigned integer, got a string"},
+      {Method::kReleaseLease, raw_request([](Packer& p) {
+         p.pack_array(2);
+         pack_key(p);
+         p.pack("a");
+       }),
+       "store.release_lease: expected 3 fields, got 2"},
+      {Method::kReadLease, raw_request([](Packer& p) {
+         p.pack_map(0);
+       }),
+       "store.read_lease: expected an array of 1 field, got a map"},
+      {Method::kListLeases, raw_request([](Packer& p) {
+         p.pack_array(1);
+         p.pack(3);
+       }),
+       "store.list_leases: kind: expected a string, got an unsigned integer"},
+      {Method::kWriteSnapshot, raw_request([](Packer& p) {
+         p.pack_array(2);
+         p.pack_array(10);
+         pack_key(p);
+         p.pack(1);
+         p.pack("not binary");
+         pack_snapshot_tail(p);
+         p.pack(0);
+       }),
+       "store.write_snapshot: snapshot.state: expected binary, got a string"},
+      {Method::kWriteSnapshot, raw_request([](Packer& p) {
+         p.pack_array(1);
+         p.pack_array(10);
+         pack_key(p);
+         p.pack(1);
+         p.pack_bin(0);
+         pack_snapshot_tail(p);
+       }),
+       "store.write_snapshot: expected 2 fields, got 1"},
+      {Method::kReadSnapshots, raw_request([](Packer& p) {
+         p.pack_array(1);
+         p.pack("counter/c1");
+       }),
+       "store.read_snapshots: key: expected an array of 2 fields, got a string"},
+      {Method::kListSnapshotKeys, raw_request([](Packer& p) { p.pack("all"); }),
+       "store.list_snapshot_keys: expected an array of 1 field, got a string"},
+      {Method::kReadLease, raw_request([](Packer& p) {
+         p.pack_array(1);
+         p.pack_array(2);
+       }),
+       "store.read_lease: truncated (2 bytes, but its arrays and maps claim at least 3 elements)"},
   };
   for (const Case& c : cases) {
-    auto r = w.start_on_client(0, [c](RemoteStoreWorld::ClientProcess& p) -> Task<Result<Json>> {
+    auto r = w.start_on_client(0, [c](RemoteStoreWorld::ClientProcess& p) -> Task<Result<Bytes>> {
       co_return co_await p.rpc.call(RemoteStoreWorld::kStore, c.method, c.body, 1s);
     });
     auto reply = w.wait(r);
-    ASSERT_TRUE(reply.has_value()) << c.method;
-    ASSERT_FALSE(reply->ok()) << c.method;
-    EXPECT_EQ(reply->code(), ErrorCode::kInvalidArgument) << c.method;
+    ASSERT_TRUE(reply.has_value()) << c.message;
+    ASSERT_FALSE(reply->ok()) << c.message;
+    EXPECT_EQ(reply->code(), ErrorCode::kInvalidArgument) << c.message;
     EXPECT_EQ(reply->error().message, c.message);
   }
   EXPECT_EQ(w.store()->server.stats().invalid_requests, cases.size());
+  EXPECT_EQ(w.store()->server.stats().requests, cases.size());
   auto leases = w.run_on_store([](PersistenceProvider& p) -> Task<Result<std::vector<LeaseRecord>>> {
     co_return co_await p.list_leases(std::nullopt);
   });
   ASSERT_TRUE(leases && leases->ok());
   EXPECT_TRUE((*leases)->empty()) << "nothing malformed reached the provider";
+}
+
+// A store answering with a reply of the wrong shape (another build, a bug): the client
+// reports kCorrupt naming the method and the field, counts it, and never retries it.
+Task<Result<Bytes>> bad_lease_reply(rpc::NodeId, ByteView) {
+  wire::ReadLeaseReply reply;
+  reply.lease.key = kKey;
+  Bytes frame = rpc::encode_message(reply);
+  // Turn the holder (an empty string, 0xa0) into nil.
+  const size_t holder = rpc::kHeaderBytes + 3 + 1 + kKey.kind.size() + 1 + kKey.id.size();
+  EXPECT_EQ(frame[holder], 0xa0);
+  frame[holder] = 0xc0;
+  co_return frame;
+}
+
+TEST(RemoteProviderTest, MalformedReplyIsCorruptAndNamesTheField) {
+  RemoteStoreWorld w(options());
+  w.store()->rpc.serve(Method::kReadLease, &bad_lease_reply);
+  RemoteProvider& client = w.client()->provider;
+  auto read = w.run([](PersistenceProvider& p) -> Task<Result<LeaseRecord>> { co_return co_await p.read_lease(kKey); });
+  ASSERT_TRUE(read && !read->ok());
+  EXPECT_EQ(read->code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(read->error().message, "store.read_lease reply: lease.holder: expected a string, got nil");
+  EXPECT_EQ(client.client_stats().malformed_replies, 1u);
+  EXPECT_EQ(client.client_stats().attempts, 1u);
+  EXPECT_EQ(client.metrics().errors, 1u);
 }
 
 TEST(RemoteProviderTest, DuplicatedNetworkDoesNotApplyAWriteTwice) {

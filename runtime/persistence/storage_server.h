@@ -12,25 +12,13 @@
 // lease grants it again, to a holder that no longer wants it; nobody else can take the lease
 // until that grant expires (liveness, bounded by the lease duration; never safety).
 //
-// Wire format: one RPC method per provider operation. Bodies are JSON objects, encoded by
-// the RPC layer as MessagePack, so snapshot state travels as MessagePack bin (no base64).
-// Records use to_json/from_json of types.h. Requests (-> replies):
-//   store.acquire_lease      {key, holder, duration_ns, metadata}      -> {granted, record}
-//   store.renew_lease        {key, holder, version, duration_ns}       -> {granted, record}
-//   store.release_lease      {key, holder, version}                    -> {}
-//   store.read_lease         {key}                                     -> {lease}
-//   store.list_leases        {kind?}                                   -> {leases: [lease...]}
-//   store.write_snapshot     {snapshot, expected_version}              -> {}
-//   store.read_snapshots     {key}                                     -> {snapshots: [snapshot...]}
-//   store.list_snapshot_keys {kind?}                                   -> {keys: [key...]}
-//   store.sweep_expired      {}                                        -> {removed}
-//   store.metrics            {}                                        -> {<ProviderMetrics fields>}
-//   store.health             {}                                        -> {state, reason, retained_versions}
-// `key` is {kind, id}; `kind` absent (or null) means every kind; durations are signed
-// nanoseconds; versions unsigned. Provider errors travel with their code and message
-// unchanged. A malformed request is kInvalidArgument naming the method and the field
-// ("store.acquire_lease: key.id: missing"). A reply too large for one transport frame is
-// kIo (it would otherwise be dropped and look like a timeout).
+// Wire format: one rpc::Method per provider operation (store.acquire_lease ... store.health),
+// each with a typed request and reply (store_messages.h; byte layout in docs/WIRE.md, "Store
+// messages"): MessagePack arrays of the fields, snapshot state as bin. Provider errors
+// travel with their code and message unchanged. A malformed request is kInvalidArgument
+// naming the method and what is wrong ("store.acquire_lease: key.id: expected a string"),
+// and never reaches the provider. A reply too large for one transport frame is kIo (it
+// would otherwise be dropped and look like a timeout).
 //
 // Fault point (simulation only): "store.stall_before_apply" holds a mutating request for up
 // to kMaxStall after it was parsed and before the provider applies it, so the caller's
@@ -46,63 +34,14 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "runtime/env/result.h"
 #include "runtime/env/task.h"
 #include "runtime/persistence/provider.h"
+#include "runtime/persistence/store_messages.h"
 #include "runtime/persistence/types.h"
 #include "runtime/rpc/rpc_node.h"
 
 namespace orbit::persistence {
-
-// The protocol both ends share: method names and the encoding of the records that types.h
-// does not cover. Every decoder returns a message naming the bad field, or nullopt.
-namespace wire {
-
-using Json = nlohmann::json;
-
-inline constexpr std::string_view kAcquireLease = "store.acquire_lease";
-inline constexpr std::string_view kRenewLease = "store.renew_lease";
-inline constexpr std::string_view kReleaseLease = "store.release_lease";
-inline constexpr std::string_view kReadLease = "store.read_lease";
-inline constexpr std::string_view kListLeases = "store.list_leases";
-inline constexpr std::string_view kWriteSnapshot = "store.write_snapshot";
-inline constexpr std::string_view kReadSnapshots = "store.read_snapshots";
-inline constexpr std::string_view kListSnapshotKeys = "store.list_snapshot_keys";
-inline constexpr std::string_view kSweepExpired = "store.sweep_expired";
-inline constexpr std::string_view kMetrics = "store.metrics";
-inline constexpr std::string_view kHealth = "store.health";
-
-// Field readers over a request or reply object. Errors read "holder: missing",
-// "version: expected an unsigned integer", "key.kind: expected a string".
-std::optional<std::string> get_string(const Json& body, const char* field, std::string& out);
-std::optional<std::string> get_uint(const Json& body, const char* field, uint64_t& out);
-std::optional<std::string> get_int(const Json& body, const char* field, int64_t& out);
-std::optional<std::string> get_bool(const Json& body, const char* field, bool& out);
-std::optional<std::string> get_tags(const Json& body, const char* field, Tags& out);
-std::optional<std::string> get_key(const Json& body, const char* field, ActorKey& out);
-// An optional "kind" filter: absent or null means every kind.
-std::optional<std::string> get_kind_filter(const Json& body, std::optional<std::string>& out);
-
-Json tags_to_json(const Tags& tags);
-
-Json lease_outcome_to_json(const LeaseOutcome& outcome);
-std::optional<std::string> lease_outcome_from_json(const Json& j, LeaseOutcome& out);
-
-Json metrics_to_json(const ProviderMetrics& metrics);
-std::optional<std::string> metrics_from_json(const Json& j, ProviderMetrics& out);
-
-std::string_view to_string(HealthState state);
-// The health reply also carries the store's retained_versions (its K), so clients learn it.
-Json health_to_json(const Health& health, size_t retained_versions);
-std::optional<std::string> health_from_json(const Json& j, Health& out, uint64_t& retained_versions);
-
-// Bytes a request or reply frame adds around its body (ids, method name, MessagePack
-// headers), for the frame-size checks; generous, so a body that passes always fits.
-inline constexpr size_t kFrameOverheadBytes = 256;
-
-}  // namespace wire
 
 struct StorageServerStats {
   uint64_t requests = 0;          // requests handled, all methods
@@ -122,33 +61,38 @@ class StorageServer {
   const StorageServerStats& stats() const { return stats_; }
 
  private:
-  using Json = nlohmann::json;
+  // Registers `handler` for M: the body is decoded into M's request before the handler
+  // runs (a malformed one is refused here), and the handler returns the encoded reply.
+  template <rpc::Method M>
+  void serve(Task<Result<Bytes>> (StorageServer::*handler)(typename wire::StoreMethod<M>::Request));
 
-  // One member coroutine per method; the body is owned by the frame.
-  Task<Result<Json>> acquire_lease(Json body);
-  Task<Result<Json>> renew_lease(Json body);
-  Task<Result<Json>> release_lease(Json body);
-  Task<Result<Json>> read_lease(Json body);
-  Task<Result<Json>> list_leases(Json body);
-  Task<Result<Json>> write_snapshot(Json body);
-  Task<Result<Json>> read_snapshots(Json body);
-  Task<Result<Json>> list_snapshot_keys(Json body);
-  Task<Result<Json>> sweep_expired(Json body);
-  Task<Result<Json>> metrics(Json body);
-  Task<Result<Json>> health(Json body);
+  // One member coroutine per method; the request is owned by the frame.
+  Task<Result<Bytes>> acquire_lease(wire::AcquireLeaseRequest request);
+  Task<Result<Bytes>> renew_lease(wire::RenewLeaseRequest request);
+  Task<Result<Bytes>> release_lease(wire::ReleaseLeaseRequest request);
+  Task<Result<Bytes>> read_lease(wire::KeyRequest request);
+  Task<Result<Bytes>> list_leases(wire::KindRequest request);
+  Task<Result<Bytes>> write_snapshot(wire::WriteSnapshotRequest request);
+  Task<Result<Bytes>> read_snapshots(wire::KeyRequest request);
+  Task<Result<Bytes>> list_snapshot_keys(wire::KindRequest request);
+  Task<Result<Bytes>> sweep_expired(rpc::Empty request);
+  Task<Result<Bytes>> metrics(rpc::Empty request);
+  Task<Result<Bytes>> health(rpc::Empty request);
 
   // The longest stall the "store.stall_before_apply" fault point injects.
   static constexpr Duration kMaxStall = 3s;
 
   // The fault point above; a no-op unless the site fires.
   Task<void> stall_before_apply();
-  // kInvalidArgument naming the method and the field; counted.
-  Error invalid(std::string_view method, const std::string& what);
+  // A request that did not decode, as kInvalidArgument (its message already names the
+  // method and the field); counted.
+  Error invalid(const Error& decode_error);
   // Counts provider errors and passes them through unchanged.
   Error provider_error(const Error& error);
-  // Refuses a reply that would not fit in one transport frame (kIo), instead of letting the
-  // transport drop it and the caller time out.
-  Result<Json> checked_reply(std::string_view method, Json reply);
+  // The reply frame of `method`; kIo instead when it would not fit in one transport frame
+  // (rather than letting the transport drop it and the caller time out).
+  template <typename Reply>
+  Result<Bytes> reply_frame(rpc::Method method, const Reply& reply);
 
   rpc::RpcNode& rpc_;
   PersistenceProvider& provider_;

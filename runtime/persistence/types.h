@@ -64,8 +64,10 @@ struct Snapshot {
   friend bool operator==(const Snapshot&, const Snapshot&) = default;
 };
 
-// JSON forms (for the remote provider's wire format and for the log-structured provider's
-// records). Bytes travel as JSON binary (MessagePack bin) or base64 in text.
+// JSON forms, for what people and other stores read: the stores' HTTP endpoints, the
+// RocksDB provider's values, and version-1 records of the log-structured provider (still
+// read, no longer written). The wire and the log use the typed binary forms of
+// record_codec.h. Bytes are JSON binary (MessagePack bin) or base64 in text.
 nlohmann::json to_json(const ActorKey& key);
 nlohmann::json to_json(const LeaseRecord& lease);
 nlohmann::json to_json(const Snapshot& snapshot);

@@ -5,10 +5,23 @@
 // contract of env::Executor holds: post() is FIFO and never inline, timers never fire
 // early on clock(), and every callback runs with env::current_executor() set to this.
 //
-// Timers are asio steady_timers, but the promise is made on clock() (an OsClock, whose
-// offset may change at run time). When a timer expires before clock().mono_now() has
-// reached its due time (the offset was lowered meanwhile), it is re-armed for the rest
-// instead of firing early.
+// Timers: one deadline heap, a min-heap of (due, id) entries, and one asio steady_timer
+// armed for the earliest due time. Ids grow in scheduling order, so timers with equal due
+// times run in the order they were scheduled. A node schedules (and mostly cancels) a
+// timeout per call, so cancel() must be cheap: it only removes the callback from the id
+// table (O(1)); the heap entry is left behind and skipped when it reaches the top (lazy
+// deletion). When dead entries outnumber live ones the heap is rebuilt from the table,
+// which keeps its size within twice the live timers (plus kHeapSlack) and costs O(1)
+// amortized per cancel. (A steady_timer per timer, the earlier design, cost an
+// allocation, a locked insertion into asio's timer queue and a cancellation per call.)
+//
+// The promise is made on clock() (an OsClock, whose offset may change at run time): due
+// times are clock().mono_now() readings, and the steady timer is armed for the remaining
+// delay. When it expires before clock().mono_now() has reached the earliest due time (the
+// offset was lowered meanwhile), it is re-armed for the rest instead of firing early. One
+// expiry runs at most kTimersPerExpiryMax callbacks, and never one scheduled during that
+// expiry, so a burst of timers (or a callback rescheduling itself at zero delay) does not
+// starve posted work and I/O.
 //
 // An exception escaping a callback propagates out of the run call: it is a bug, and the
 // node should stop rather than carry on with half-updated state.
@@ -22,9 +35,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <cstddef>
 #include <functional>
-#include <map>
-#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
 
 #include "runtime/env/executor.h"
 #include "runtime/env/time.h"
@@ -65,30 +80,52 @@ class AsioExecutor final : public env::Executor {
   void stop();
 
   // Timers scheduled and not yet fired or cancelled.
-  [[nodiscard]] size_t pending_timers() const { return timers_.size(); }
+  [[nodiscard]] size_t pending_timers() const { return callbacks_.size(); }
+
+  // Entries in the deadline heap, cancelled ones included (for tests of the bound).
+  [[nodiscard]] size_t deadline_heap_entries() const { return deadlines_.size(); }
 
   // For components that do I/O on this executor's thread (the TCP transport).
   boost::asio::io_context& io_context() { return io_; }
 
+  // At most this many timer callbacks run per expiry of the steady timer.
+  static constexpr size_t kTimersPerExpiryMax = 256;
+  // Dead heap entries tolerated beyond the live count before a rebuild.
+  static constexpr size_t kHeapSlack = 64;
+
  private:
-  struct PendingTimer {
-    explicit PendingTimer(boost::asio::io_context& io) : timer(io) {}
-    boost::asio::steady_timer timer;
+  struct Deadline {
     MonoTime due;
-    std::function<void()> fn;
+    env::TimerId id;  // also the scheduling order: ids only grow
+  };
+  // The heap's order: std::push_heap keeps the largest first, so "larger" means later.
+  struct Later {
+    bool operator()(const Deadline& a, const Deadline& b) const {
+      return a.due != b.due ? a.due > b.due : a.id > b.id;
+    }
   };
 
-  void arm(env::TimerId id, PendingTimer& pending, Duration delay);
-  void on_timer(env::TimerId id);
+  void on_expiry(const boost::system::error_code& ec);
+  // Arms the steady timer for the earliest live deadline (none when no timer is live).
+  void arm_earliest();
+  // Drops cancelled entries from the top of the heap.
+  void pop_dead();
+  // Rebuilds the heap from the live table when dead entries outnumber live ones.
+  void compact_if_sparse();
   void prepare_run();
 
   OsClock clock_;
-  // Declared before io_ so that the (by then empty) table outlives it: callbacks that the
+  // Declared before io_ so that the (by then empty) tables outlive it: callbacks that the
   // io_context destroys unrun may own coroutine frames whose destructors call cancel().
-  // The destructor empties the table itself, while io_ still exists, because a
-  // steady_timer must not outlive its io_context.
-  std::map<env::TimerId, std::unique_ptr<PendingTimer>> timers_;
+  // The destructor empties the table itself, so that a callback destroyed with it finds
+  // a consistent (empty) executor.
+  std::unordered_map<env::TimerId, std::function<void()>> callbacks_;  // the live timers
+  std::vector<Deadline> deadlines_;  // heap ordered by Later; may hold cancelled ids
   boost::asio::io_context io_{1};
+  // After io_: a steady_timer must not outlive its io_context.
+  boost::asio::steady_timer wakeup_{io_};
+  // The due time wakeup_ is armed for (the earliest live deadline when it was armed).
+  std::optional<MonoTime> armed_due_;
   env::TimerId next_timer_id_ = 1;
   std::atomic<bool> stop_requested_{false};
   // Set by the destructor: post() and schedule_after() from callbacks being destroyed

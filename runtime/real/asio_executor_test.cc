@@ -4,9 +4,13 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -207,6 +211,144 @@ TEST(AsioExecutorTest, StopIsSafeFromAnotherThread) {
   ex.run();
   stopper.join();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+}
+
+// ---- The deadline heap -------------------------------------------------------------------
+
+// Freezes the node's monotonic clock for about `hold` (an offset raised, read, and removed:
+// mono_now() then holds until the steady clock catches up), so that timers scheduled now
+// share one "now" and timers with equal delays have equal due times.
+MonoTime freeze_clock(AsioExecutor& ex, Duration hold) {
+  ex.os_clock().set_offset(hold);
+  const MonoTime frozen = ex.clock().mono_now();
+  ex.os_clock().set_offset(Duration::zero());
+  return frozen;
+}
+
+// A tiny deterministic generator for the test's choices (no std:: distributions).
+struct Lcg {
+  uint64_t state;
+  uint32_t next(uint32_t bound) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<uint32_t>((state >> 33) % bound);
+  }
+};
+
+TEST(AsioExecutorTest, ManyTimersRunInDueOrderAndEqualDeadlinesInSchedulingOrder) {
+  AsioExecutor ex;
+  const MonoTime frozen = freeze_clock(ex, 300ms);
+  struct Planned {
+    int index;
+    Duration delay;
+    env::TimerId id;
+  };
+  std::vector<Planned> planned;
+  std::vector<int> ran;
+  Lcg random{7};
+  for (int i = 0; i < 3000; ++i) {
+    const Duration delay = std::chrono::milliseconds(random.next(4));  // many equal deadlines
+    const env::TimerId id = ex.schedule_after(delay, [&ran, i] { ran.push_back(i); });
+    planned.push_back(Planned{i, delay, id});
+  }
+  if (ex.clock().mono_now() != frozen) GTEST_SKIP() << "the clock moved while scheduling (a very slow machine)";
+  // Cancel every third, in an order unrelated to the heap's.
+  std::vector<Planned> expected;
+  for (const Planned& p : planned) {
+    if (p.index % 3 == 1) {
+      EXPECT_TRUE(ex.cancel(p.id));
+    } else {
+      expected.push_back(p);
+    }
+  }
+  EXPECT_EQ(ex.pending_timers(), expected.size());
+  std::stable_sort(expected.begin(), expected.end(),
+                   [](const Planned& a, const Planned& b) { return a.delay < b.delay; });
+  ASSERT_TRUE(ex.run_until([&] { return ran.size() == expected.size(); }, kLimit));
+  ex.run_for(10ms);
+  ASSERT_EQ(ran.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) ASSERT_EQ(ran[i], expected[i].index) << "position " << i;
+  EXPECT_EQ(ex.pending_timers(), 0u);
+  EXPECT_EQ(ex.deadline_heap_entries(), 0u);
+}
+
+// A node schedules a timeout per call and cancels almost all of them: the cancelled entries
+// must not pile up in the heap, and the live timers keep their order.
+TEST(AsioExecutorTest, CancelledTimersDoNotAccumulate) {
+  AsioExecutor ex;
+  std::vector<int> ran;
+  for (int k = 0; k < 5; ++k) {
+    ex.schedule_after(std::chrono::milliseconds(5 + k), [&ran, k] { ran.push_back(k); });
+  }
+  size_t largest_heap = 0;
+  for (int i = 0; i < 100000; ++i) {
+    const env::TimerId id = ex.schedule_after(std::chrono::hours(1), [] { FAIL() << "a cancelled timer ran"; });
+    ASSERT_TRUE(ex.cancel(id));
+    largest_heap = std::max(largest_heap, ex.deadline_heap_entries());
+  }
+  EXPECT_EQ(ex.pending_timers(), 5u);
+  EXPECT_LE(largest_heap, 2 * 5 + AsioExecutor::kHeapSlack + 1);
+  ASSERT_TRUE(ex.run_until([&] { return ran.size() == 5; }, kLimit));
+  EXPECT_EQ(ran, (std::vector<int>{0, 1, 2, 3, 4}));
+  // With nothing live, run() returns at once instead of waiting on a dead deadline.
+  const env::TimerId late = ex.schedule_after(std::chrono::hours(1), [] {});
+  EXPECT_TRUE(ex.cancel(late));
+  const auto start = std::chrono::steady_clock::now();
+  ex.run();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+TEST(AsioExecutorTest, AnEarlierTimerScheduledLaterRearmsTheWakeUp) {
+  AsioExecutor ex;
+  std::vector<std::string> order;
+  ex.schedule_after(10s, [&] { order.push_back("late"); });
+  ex.schedule_after(20ms, [&] { order.push_back("early"); });
+  ex.schedule_after(5ms, [&] { order.push_back("earliest"); });
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(ex.run_until([&] { return order.size() == 2; }, kLimit));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_EQ(order, (std::vector<std::string>{"earliest", "early"}));
+  EXPECT_EQ(ex.pending_timers(), 1u);
+}
+
+// A callback that keeps rescheduling itself at zero delay runs once per wake-up, so posts
+// and I/O still get their turn.
+TEST(AsioExecutorTest, ATimerReschedulingItselfDoesNotStarvePosts) {
+  AsioExecutor ex;
+  int ticks = 0;
+  std::function<void()> tick = [&] {
+    ++ticks;
+    ex.schedule_after(Duration::zero(), tick);
+  };
+  ex.schedule_after(Duration::zero(), tick);
+  bool posted_ran = false;
+  ex.post([&] { ex.post([&] { posted_ran = true; }); });
+  ASSERT_TRUE(ex.run_until([&] { return posted_ran && ticks > 3; }, kLimit));
+}
+
+// Cancelling destroys the callback, and a callback may own something whose destructor
+// cancels another timer (a coroutine frame with its own sleep): that nested cancel works.
+TEST(AsioExecutorTest, ACancelledCallbackMayCancelAnotherTimerAsItIsDestroyed) {
+  AsioExecutor ex;
+  const env::TimerId other = ex.schedule_after(std::chrono::hours(1), [] {});
+  bool other_cancelled = false;
+  std::shared_ptr<void> owner(nullptr, [&](void*) { other_cancelled = ex.cancel(other); });
+  const env::TimerId id = ex.schedule_after(std::chrono::hours(1), [owner] {});
+  owner.reset();
+  EXPECT_TRUE(ex.cancel(id));
+  EXPECT_TRUE(other_cancelled);
+  EXPECT_EQ(ex.pending_timers(), 0u);
+}
+
+// An exception out of a timer callback ends the run call; the timers after it still fire
+// when the executor runs again.
+TEST(AsioExecutorTest, TimersStillFireAfterACallbackThrew) {
+  AsioExecutor ex;
+  bool later_ran = false;
+  ex.schedule_after(1ms, [] { throw std::runtime_error("bug"); });
+  ex.schedule_after(15ms, [&] { later_ran = true; });
+  EXPECT_THROW(ex.run_for(kLimit), std::runtime_error);
+  EXPECT_EQ(ex.pending_timers(), 1u);
+  ASSERT_TRUE(ex.run_until([&] { return later_ran; }, kLimit));
 }
 
 // ---- The coroutine helpers of runtime/env over the real executor -------------------------

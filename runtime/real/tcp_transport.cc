@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
+#include <cstring>
 #include <cstdio>
 #include <deque>
 #include <optional>
@@ -30,6 +32,32 @@ std::string endpoint_string(const tcp::socket& socket) {
   if (ec) return "an unknown address";
   return to_string(HostPort{remote.address().to_string(), remote.port()});
 }
+
+// A gather write takes queued frames until it holds this many bytes (a larger first frame
+// goes alone), so one connection's write never holds the others' turn for long.
+constexpr size_t kWriteBatchBytesMax = size_t{1} << 20;
+constexpr size_t kWriteBatchFramesMax = 4096;
+// Payloads up to this size are copied next to their prefixes into one contiguous buffer
+// (one iovec for many small frames); larger ones are written from where they are. At most
+// kWriteBatchLargeMax of those per write keeps the iovec count (2 per large payload + 1)
+// under asio's 64 per writev, so a batch is one system call when the socket has room.
+constexpr size_t kWriteCopyBytesMax = size_t{16} << 10;
+constexpr size_t kWriteBatchLargeMax = 16;
+// An accepted connection reads into a buffer this small until its hello has arrived, so
+// connections that never identify themselves cost little memory.
+constexpr size_t kReadBufferBytesBeforeHello = tcp_wire::kLengthPrefixBytes + tcp_wire::kHelloBytesMax;
+
+// A buffer sequence over a range of const_buffers owned elsewhere (an Outbound's batch):
+// asio copies the sequence object into its write operation, and this copy is two pointers
+// where a std::vector would be an allocation per write.
+struct BufferRange {
+  using value_type = asio::const_buffer;
+  using const_iterator = const asio::const_buffer*;
+  const_iterator first = nullptr;
+  const_iterator last = nullptr;
+  const_iterator begin() const { return first; }
+  const_iterator end() const { return last; }
+};
 
 void default_log(TcpTransport::LogLevel level, std::string_view message) {
   if (level == TcpTransport::LogLevel::kInfo) return;
@@ -105,9 +133,18 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
     size_t queued_bytes = 0;
     bool writing = false;
     bool hello_sent = false;
-    bool in_flight_is_hello = false;
-    std::array<uint8_t, tcp_wire::kLengthPrefixBytes> prefix{};
-    Bytes in_flight;
+    // The gather write in progress (while `writing`): the hello if it is not sent yet, then
+    // queued frames in order. Prefixes and small payloads sit contiguously in batch_bytes;
+    // large payloads stay in batch_large, spliced in at the offsets in batch_cuts.
+    // batch_buffers is the resulting sequence handed to asio. Kept between writes so their
+    // capacity is reused.
+    bool batch_has_hello = false;
+    size_t batch_frames = 0;  // queued frames in the batch (the hello not counted)
+    size_t batch_size = 0;    // bytes in the batch, prefixes included
+    Bytes batch_bytes;
+    std::vector<Bytes> batch_large;
+    std::vector<size_t> batch_cuts;
+    std::vector<asio::const_buffer> batch_buffers;
     uint8_t probe = 0;  // a read that should never complete: it detects the peer closing
     std::vector<tcp::endpoint> endpoints;
     size_t next_endpoint = 0;
@@ -124,8 +161,13 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
     uint64_t id;
     std::optional<env::NodeId> peer;  // known once the hello has arrived
     std::string remote;
-    std::array<uint8_t, tcp_wire::kLengthPrefixBytes> prefix{};
-    Bytes payload;
+    // Bytes received and not yet cut into frames are buffer[begin, end). Each read takes
+    // whatever the socket has, up to the free space; then every whole frame is cut out.
+    // The buffer holds at least one whole frame (it grows for a large one, after its length
+    // prefix has passed the limits, and shrinks back once it is cut).
+    Bytes buffer;
+    size_t begin = 0;
+    size_t end = 0;
     tcp::socket socket;
     asio::steady_timer hello_timer;
   };
@@ -147,6 +189,8 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
   void on_connected(env::NodeId peer, uint64_t generation, const error_code& ec);
   void connect_failed(env::NodeId peer, Outbound& ob, const std::string& reason);
   void write_next(env::NodeId peer, Outbound& ob);
+  void add_to_batch(Outbound& ob, Bytes frame);
+  void clear_batch(Outbound& ob);
   void on_written(env::NodeId peer, uint64_t generation, const error_code& ec);
   void start_probe(env::NodeId peer, Outbound& ob);
   void on_probe(env::NodeId peer, uint64_t generation, const error_code& ec, size_t bytes);
@@ -159,9 +203,12 @@ class TcpTransport::Impl : public std::enable_shared_from_this<Impl> {
   void start_accept();
   void on_accept(const error_code& ec, tcp::socket socket);
   Inbound* inbound(uint64_t id);
-  void read_prefix(Inbound& in);
-  void on_prefix(uint64_t id, const error_code& ec);
-  void on_payload(uint64_t id, const error_code& ec);
+  void read_more(Inbound& in);
+  void on_read(uint64_t id, const error_code& ec, size_t bytes);
+  bool cut_frames(uint64_t id);
+  std::optional<std::string> length_problem(const Inbound& in, uint32_t length) const;
+  bool accept_hello(Inbound& in, ByteView payload);
+  void make_room(Inbound& in);
   void on_hello_timeout(uint64_t id);
   void reject(Inbound& in, const std::string& reason);
   void inbound_ended(Inbound& in, const error_code& ec);
@@ -256,9 +303,10 @@ void TcpTransport::Impl::on_accept(const error_code& ec, tcp::socket socket) {
   in->hello_timer.async_wait([self = shared_from_this(), id](const error_code& wait_ec) {
     if (!wait_ec) self->on_hello_timeout(id);
   });
+  in->buffer.resize(kReadBufferBytesBeforeHello);
   Inbound& ref = *in;
   inbound_.emplace(id, std::move(in));
-  read_prefix(ref);
+  read_more(ref);
 }
 
 // ---- Incoming frames ---------------------------------------------------------------------
@@ -268,63 +316,121 @@ TcpTransport::Impl::Inbound* TcpTransport::Impl::inbound(uint64_t id) {
   return it == inbound_.end() ? nullptr : it->second.get();
 }
 
-void TcpTransport::Impl::read_prefix(Inbound& in) {
-  asio::async_read(in.socket, asio::buffer(in.prefix),
-                   [self = shared_from_this(), id = in.id](const error_code& ec, size_t) {
-                     self->on_prefix(id, ec);
-                   });
+void TcpTransport::Impl::read_more(Inbound& in) {
+  // make_room() guarantees free space: a zero-byte read would complete at once, forever.
+  assert(in.end < in.buffer.size());
+  in.socket.async_read_some(asio::buffer(in.buffer.data() + in.end, in.buffer.size() - in.end),
+                            [self = shared_from_this(), id = in.id](const error_code& ec, size_t bytes) {
+                              self->on_read(id, ec, bytes);
+                            });
 }
 
-void TcpTransport::Impl::on_prefix(uint64_t id, const error_code& ec) {
+void TcpTransport::Impl::on_read(uint64_t id, const error_code& ec, size_t bytes) {
   Inbound* in = inbound(id);
   if (in == nullptr) return;
   if (ec) return inbound_ended(*in, ec);
-  const uint32_t length = tcp_wire::decode_length(in->prefix);
-  // Check the announced length before allocating anything for it.
-  if (!in->peer && length != tcp_wire::kHelloBytes) {
-    return reject(*in, "malformed hello: first frame announces " + std::to_string(length) +
-                           " bytes, a hello has " + std::to_string(tcp_wire::kHelloBytes));
+  in->end += bytes;
+  assert(in->end <= in->buffer.size());
+  if (!cut_frames(id)) return;
+  // Handlers ran inside cut_frames(): the connection (or the transport) may be gone.
+  in = inbound(id);
+  if (in == nullptr || closed_) return;
+  make_room(*in);
+  read_more(*in);
+}
+
+// Cuts every whole frame out of the buffer and delivers it. False when the connection is
+// gone afterwards (rejected, or closed by a handler together with the transport).
+bool TcpTransport::Impl::cut_frames(uint64_t id) {
+  Inbound* in = inbound(id);
+  while (in != nullptr && !closed_) {
+    const size_t available = in->end - in->begin;
+    if (available < tcp_wire::kLengthPrefixBytes) break;
+    const uint32_t length = tcp_wire::decode_length(in->buffer.data() + in->begin);
+    // Checked as soon as the prefix is here, before waiting for (or allocating) the payload.
+    if (std::optional<std::string> problem = length_problem(*in, length)) {
+      reject(*in, *problem);
+      return false;
+    }
+    if (available - tcp_wire::kLengthPrefixBytes < length) break;
+    const uint8_t* payload = in->buffer.data() + in->begin + tcp_wire::kLengthPrefixBytes;
+    in->begin += tcp_wire::kLengthPrefixBytes + length;
+    if (!in->peer) {
+      if (!accept_hello(*in, ByteView(payload, length))) return false;
+      continue;
+    }
+    const env::NodeId from = *in->peer;
+    deliver(from, Bytes(payload, payload + length));
+    // The handler may have closed the transport, which destroyed `in`: look it up again.
+    in = inbound(id);
+  }
+  return in != nullptr && !closed_;
+}
+
+std::optional<std::string> TcpTransport::Impl::length_problem(const Inbound& in, uint32_t length) const {
+  if (!in.peer && (length < tcp_wire::kHelloCommonBytes || length > tcp_wire::kHelloBytesMax)) {
+    return "malformed hello: the first frame announces " + std::to_string(length) + " bytes, a hello has " +
+           std::to_string(tcp_wire::kHelloCommonBytes) + " to " + std::to_string(tcp_wire::kHelloBytesMax) +
+           " (" + std::to_string(tcp_wire::kHelloBytes) + " in version " +
+           std::to_string(tcp_wire::kProtocolVersion) + ")";
   }
   if (length > options_.max_frame_bytes) {
-    return reject(*in, "frame length prefix of " + std::to_string(length) +
-                           " bytes exceeds max_frame_bytes " +
-                           std::to_string(options_.max_frame_bytes));
+    return "frame length prefix of " + std::to_string(length) + " bytes exceeds max_frame_bytes " +
+           std::to_string(options_.max_frame_bytes);
   }
-  in->payload = Bytes(length);
-  asio::async_read(in->socket, asio::buffer(in->payload),
-                   [self = shared_from_this(), id](const error_code& read_ec, size_t) {
-                     self->on_payload(id, read_ec);
-                   });
+  return std::nullopt;
 }
 
-void TcpTransport::Impl::on_payload(uint64_t id, const error_code& ec) {
-  Inbound* in = inbound(id);
-  if (in == nullptr) return;
-  if (ec) return inbound_ended(*in, ec);
-  if (!in->peer) {
-    Result<env::NodeId> hello = tcp_wire::parse_hello(in->payload);
-    if (!hello.ok()) return reject(*in, "malformed hello: " + hello.error().message);
-    const env::NodeId peer = *hello;
-    in->peer = peer;
-    in->hello_timer.cancel();
-    in->payload = {};
-    // A peer has one outgoing connection at a time, so an older one from it is a leftover
-    // the peer has already given up on: close it quietly.
-    std::vector<uint64_t> stale;
-    for (const auto& [other_id, other] : inbound_) {
-      if (other_id != id && other->peer == peer) stale.push_back(other_id);
+// Reads the hello; false when it was refused (and the connection closed).
+bool TcpTransport::Impl::accept_hello(Inbound& in, ByteView payload) {
+  Result<env::NodeId> hello = tcp_wire::parse_hello(payload);
+  if (!hello.ok()) {
+    if (hello.code() == ErrorCode::kRejected) {
+      ++stats_.connections_wrong_version;
+      reject(in, "wire version mismatch: " + hello.error().message);
+    } else {
+      reject(in, "malformed hello: " + hello.error().message);
     }
-    for (uint64_t other_id : stale) inbound_.erase(other_id);
-    log(LogLevel::kInfo, "accepted connection from node " + std::to_string(peer) + " at " +
-                             in->remote);
-    return read_prefix(*in);
+    return false;
   }
-  const env::NodeId from = *in->peer;
-  Bytes frame = std::move(in->payload);
-  in->payload = {};
-  deliver(from, std::move(frame));
-  // The handler may have closed the transport, which destroyed `in`: look it up again.
-  if (Inbound* still = inbound(id); still != nullptr && !closed_) read_prefix(*still);
+  const env::NodeId peer = *hello;
+  in.peer = peer;
+  in.hello_timer.cancel();
+  // A peer has one outgoing connection at a time, so an older one from it is a leftover
+  // the peer has already given up on: close it quietly.
+  std::vector<uint64_t> stale;
+  for (const auto& [other_id, other] : inbound_) {
+    if (other_id != in.id && other->peer == peer) stale.push_back(other_id);
+  }
+  for (uint64_t other_id : stale) inbound_.erase(other_id);
+  log(LogLevel::kInfo, "accepted connection from node " + std::to_string(peer) + " at " + in.remote);
+  return true;
+}
+
+// Moves the partial frame to the front and sizes the buffer for the rest of it.
+void TcpTransport::Impl::make_room(Inbound& in) {
+  const size_t pending = in.end - in.begin;
+  if (in.begin > 0) {
+    if (pending > 0) std::memmove(in.buffer.data(), in.buffer.data() + in.begin, pending);
+    in.begin = 0;
+    in.end = pending;
+  }
+  const size_t standard = in.peer ? options_.read_buffer_bytes : kReadBufferBytesBeforeHello;
+  size_t wanted = standard;
+  if (pending >= tcp_wire::kLengthPrefixBytes) {
+    // The prefix passed length_problem() already: growing to the whole frame is bounded.
+    const size_t frame = tcp_wire::kLengthPrefixBytes + tcp_wire::decode_length(in.buffer.data());
+    wanted = std::max(wanted, frame);
+  }
+  if (in.buffer.size() < wanted) {
+    in.buffer.resize(wanted);
+  } else if (in.buffer.size() > std::max(wanted, options_.read_buffer_bytes)) {
+    // A large frame has been cut: give its memory back.
+    Bytes smaller(wanted);
+    std::copy_n(in.buffer.begin(), pending, smaller.begin());
+    in.buffer.swap(smaller);
+  }
+  assert(in.end < in.buffer.size());
 }
 
 void TcpTransport::Impl::on_hello_timeout(uint64_t id) {
@@ -347,13 +453,29 @@ void TcpTransport::Impl::reject(Inbound& in, const std::string& reason) {
 
 void TcpTransport::Impl::inbound_ended(Inbound& in, const error_code& ec) {
   const std::optional<env::NodeId> peer = in.peer;
-  const std::string reason = ec == asio::error::eof ? "closed by the peer" : ec.message();
+  std::string reason = ec == asio::error::eof ? "closed by the peer" : ec.message();
+  // Bytes left in the buffer are a frame the peer began and never finished (it crashed
+  // mid-write, or it is broken): lost, and named as such.
+  const size_t pending = in.end - in.begin;
+  if (pending > 0) {
+    ++stats_.frames_truncated;
+    const char* what = peer ? "truncated frame" : "truncated hello";
+    if (pending < tcp_wire::kLengthPrefixBytes) {
+      reason = std::string(what) + ": the connection ended " + std::to_string(pending) + " bytes into a " +
+               std::to_string(tcp_wire::kLengthPrefixBytes) + "-byte length prefix (" + reason + ")";
+    } else {
+      const uint32_t length = tcp_wire::decode_length(in.buffer.data() + in.begin);
+      reason = std::string(what) + ": the connection ended after " +
+               std::to_string(pending - tcp_wire::kLengthPrefixBytes) + " of its " + std::to_string(length) +
+               " payload bytes (" + reason + ")";
+    }
+  }
+  const LogLevel level = pending > 0 ? LogLevel::kError : peer ? LogLevel::kWarning : LogLevel::kInfo;
   if (peer) {
     ++stats_.connections_broken;
-    log(LogLevel::kWarning,
-        "connection from node " + std::to_string(*peer) + " at " + in.remote + " lost: " + reason);
+    log(level, "connection from node " + std::to_string(*peer) + " at " + in.remote + " lost: " + reason);
   } else {
-    log(LogLevel::kInfo, "connection from " + in.remote + " ended before its hello: " + reason);
+    log(level, "connection from " + in.remote + " ended before its hello: " + reason);
   }
   const uint64_t id = in.id;  // copied: erasing destroys `in`
   inbound_.erase(id);
@@ -529,26 +651,63 @@ void TcpTransport::Impl::connect_failed(env::NodeId peer, Outbound& ob, const st
   report_peer_lost(peer);
 }
 
+// Writes the hello (first on a new connection) and everything queued, up to the batch
+// bounds, with one gather write; the rest goes in the next one, when this one completes.
 void TcpTransport::Impl::write_next(env::NodeId peer, Outbound& ob) {
   if (ob.state != Outbound::State::kConnected || ob.writing) return;
+  if (ob.hello_sent && ob.queue.empty()) return;
+  clear_batch(ob);
   if (!ob.hello_sent) {
-    ob.in_flight = tcp_wire::encode_hello(options_.self);
-    ob.in_flight_is_hello = true;
-  } else if (ob.queue.empty()) {
-    return;
-  } else {
-    ob.in_flight = std::move(ob.queue.front());
-    ob.queue.pop_front();
-    ob.queued_bytes -= ob.in_flight.size();
-    ob.in_flight_is_hello = false;
+    add_to_batch(ob, tcp_wire::encode_hello(options_.self));
+    ob.batch_has_hello = true;
   }
-  ob.prefix = tcp_wire::encode_length(static_cast<uint32_t>(ob.in_flight.size()));
+  while (!ob.queue.empty() && ob.batch_frames < kWriteBatchFramesMax && ob.batch_large.size() < kWriteBatchLargeMax) {
+    const size_t next = tcp_wire::kLengthPrefixBytes + ob.queue.front().size();
+    if (ob.batch_frames > 0 && ob.batch_size + next > kWriteBatchBytesMax) break;
+    Bytes frame = std::move(ob.queue.front());
+    ob.queue.pop_front();
+    ob.queued_bytes -= frame.size();
+    add_to_batch(ob, std::move(frame));
+    ++ob.batch_frames;
+  }
+  // The sequence: contiguous stretches of batch_bytes, with each large payload in between.
+  size_t from = 0;
+  for (size_t i = 0; i <= ob.batch_cuts.size(); ++i) {
+    const size_t to = i < ob.batch_cuts.size() ? ob.batch_cuts[i] : ob.batch_bytes.size();
+    if (to > from) ob.batch_buffers.emplace_back(ob.batch_bytes.data() + from, to - from);
+    if (i < ob.batch_cuts.size()) ob.batch_buffers.emplace_back(ob.batch_large[i].data(), ob.batch_large[i].size());
+    from = to;
+  }
+  assert(!ob.batch_buffers.empty());
   ob.writing = true;
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(ob.prefix),
-                                                   asio::buffer(ob.in_flight)};
+  const BufferRange buffers{ob.batch_buffers.data(), ob.batch_buffers.data() + ob.batch_buffers.size()};
   asio::async_write(ob.socket, buffers,
                     [self = shared_from_this(), peer, generation = ob.generation](
                         const error_code& ec, size_t) { self->on_written(peer, generation, ec); });
+}
+
+void TcpTransport::Impl::add_to_batch(Outbound& ob, Bytes frame) {
+  const auto prefix = tcp_wire::encode_length(static_cast<uint32_t>(frame.size()));
+  ob.batch_bytes.insert(ob.batch_bytes.end(), prefix.begin(), prefix.end());
+  ob.batch_size += prefix.size() + frame.size();
+  if (frame.size() <= kWriteCopyBytesMax) {
+    ob.batch_bytes.insert(ob.batch_bytes.end(), frame.begin(), frame.end());
+  } else {
+    ob.batch_cuts.push_back(ob.batch_bytes.size());
+    ob.batch_large.push_back(std::move(frame));
+  }
+}
+
+void TcpTransport::Impl::clear_batch(Outbound& ob) {
+  ob.batch_has_hello = false;
+  ob.batch_frames = 0;
+  ob.batch_size = 0;
+  ob.batch_bytes.clear();
+  ob.batch_large.clear();
+  ob.batch_cuts.clear();
+  ob.batch_buffers.clear();
+  // A burst of frames must not pin its buffer for the connection's life.
+  if (ob.batch_bytes.capacity() > 2 * kWriteBatchBytesMax) Bytes().swap(ob.batch_bytes);
 }
 
 void TcpTransport::Impl::on_written(env::NodeId peer, uint64_t generation, const error_code& ec) {
@@ -556,12 +715,9 @@ void TcpTransport::Impl::on_written(env::NodeId peer, uint64_t generation, const
   if (ob == nullptr || ob->state != Outbound::State::kConnected) return;
   if (ec) return break_connection(peer, *ob, LogLevel::kWarning, "write failed: " + ec.message());
   ob->writing = false;
-  if (ob->in_flight_is_hello) {
-    ob->hello_sent = true;
-  } else {
-    ++stats_.frames_sent;
-  }
-  ob->in_flight = {};
+  if (ob->batch_has_hello) ob->hello_sent = true;
+  stats_.frames_sent += ob->batch_frames;
+  clear_batch(*ob);
   write_next(peer, *ob);
 }
 
@@ -602,10 +758,10 @@ void TcpTransport::Impl::reset_connection(Outbound& ob) {
   // A new generation first: every completion still pending on the old socket, resolver or
   // timer becomes stale, whatever order asio delivers them in.
   ob.generation = next_generation_++;
-  if (ob.writing && !ob.in_flight_is_hello) ++stats_.frames_lost_in_flight;
+  if (ob.writing) stats_.frames_lost_in_flight += ob.batch_frames;
   ob.writing = false;
   ob.hello_sent = false;
-  ob.in_flight = {};
+  clear_batch(ob);
   ob.endpoints.clear();
   ob.next_endpoint = 0;
   error_code ignored;
@@ -704,6 +860,9 @@ Result<std::unique_ptr<TcpTransport>> TcpTransport::open(AsioExecutor& executor,
     return invalid("reconnect backoff needs 0 < min <= max");
   }
   if (options.inbound_connections_max == 0) return invalid("inbound_connections_max is 0");
+  if (options.read_buffer_bytes < tcp_wire::kLengthPrefixBytes + tcp_wire::kHelloBytesMax) {
+    return invalid("read_buffer_bytes below " + std::to_string(tcp_wire::kLengthPrefixBytes + tcp_wire::kHelloBytesMax));
+  }
   auto impl = std::make_shared<Impl>(executor, std::move(options), random);
   if (Result<void> listening = impl->listen(); !listening.ok()) return listening.error();
   return std::make_unique<TcpTransport>(PrivateTag{}, std::move(impl));

@@ -7,13 +7,20 @@
 // connection, identified by the hello that opens it. So a pair of talking nodes holds two
 // connections, one per direction.
 //
+// Hot path: everything queued for a peer goes out in one gather write (prefixes and small
+// payloads copied into one buffer, large payloads written in place), and the frames queued
+// while it is in flight go in the next. The receiving side reads whatever the socket has
+// into a per-connection buffer and cuts every whole frame out of it, so a burst of small
+// frames costs one read, not two per frame.
+//
 // Fault model: peers crash, restart (possibly at a new address: set_peer()), stop
 // answering, or are not Orbit peers at all. Delivery is best effort, as the seam says:
 //  - Each peer has a bounded send queue (send_queue_frames_max frames and
 //    send_queue_bytes_max bytes). When it is full, the OLDEST queued frame is dropped: the
 //    newest messages are the ones a protocol still waits for. Counted in stats().
-//  - A broken connection loses the frame being written; frames still queued are kept and
-//    sent after reconnecting. While frames are queued, reconnection is retried with
+//  - A broken connection loses the frames of the gather write in progress (counted in
+//    frames_lost_in_flight; the peer may have received some of them); frames still queued
+//    are kept and sent after reconnecting. While frames are queued, reconnection is retried with
 //    exponential backoff (reconnect_backoff_min doubling to reconnect_backoff_max, each
 //    delay jittered to a uniform value in [delay/2, delay] from the env::Random given at
 //    open, so restarted peers are not hit in lockstep). A peer with nothing queued stays
@@ -23,9 +30,13 @@
 //    a dead peer with queued frames is reported at every retry. Deliberate changes
 //    (close(), set_peer() to a new address) are not reported.
 //  - Limits on input, enforced before anything is allocated: a length prefix above
-//    max_frame_bytes, a malformed hello, no hello within hello_timeout, or bytes arriving
-//    on an outgoing connection close that connection, log an error and count
-//    frames_rejected. The transport itself keeps working.
+//    max_frame_bytes, a malformed hello, a hello of another wire version (tcp_wire.h: the
+//    error names both versions), no hello within hello_timeout, or bytes arriving on an
+//    outgoing connection close that connection, log an error and count frames_rejected.
+//    A connection that ends in the middle of a frame (a truncated frame: the peer crashed
+//    mid-write, or is broken) logs an error naming it and counts frames_truncated. Either
+//    way only that connection is closed: the frames already cut from it were delivered,
+//    and every other connection carries on.
 //  - A frame above max_frame_bytes passed to send() is dropped with an error log
 //    (frames_dropped_oversize); it is never truncated.
 //  - Partitions (real mode's fault injection, set_blocked_peers()): frames to a blocked
@@ -72,8 +83,8 @@ struct TcpTransportOptions {
   PeerTable peers;
   // Largest payload sent or accepted, in bytes; at most 2^32 - 1 (the prefix is 4 bytes).
   size_t max_frame_bytes = size_t{16} << 20;
-  // Per-peer send queue bounds (frames waiting to be written, not counting the one in
-  // flight). send_queue_bytes_max must be at least max_frame_bytes.
+  // Per-peer send queue bounds (frames waiting to be written, not counting those of the
+  // write in flight). send_queue_bytes_max must be at least max_frame_bytes.
   size_t send_queue_frames_max = 4096;
   size_t send_queue_bytes_max = size_t{64} << 20;
   // A connection attempt that has not completed by then fails (a black-holed host would
@@ -87,6 +98,9 @@ struct TcpTransportOptions {
   Duration reconnect_backoff_max = 2s;
   // Accepted connections beyond this are closed at once.
   size_t inbound_connections_max = 1024;
+  // Each identified inbound connection reads into a buffer of this many bytes (grown for
+  // a larger frame while it arrives, then shrunk back).
+  size_t read_buffer_bytes = size_t{64} << 10;
 };
 
 // Counters for tests and metrics. Monotonic over the transport's life.
@@ -98,8 +112,10 @@ struct TcpTransportStats {
   uint64_t frames_dropped_unknown_peer = 0;  // no address for the destination
   uint64_t frames_dropped_no_handler = 0;    // arrived while no receive handler was set
   uint64_t frames_dropped_closed = 0;        // send() after close()
-  uint64_t frames_lost_in_flight = 0;        // being written when the connection broke
+  uint64_t frames_lost_in_flight = 0;        // in the write in progress when the connection broke
   uint64_t frames_rejected = 0;              // inbound protocol violations (see above)
+  uint64_t frames_truncated = 0;             // a connection ended inside a frame or hello
+  uint64_t connections_wrong_version = 0;    // hellos of another wire version (also rejected)
   uint64_t frames_dropped_blocked_out = 0;   // send() to a blocked peer (partition)
   uint64_t frames_dropped_blocked_in = 0;    // arrived from a blocked peer (partition)
   uint64_t connections_accepted = 0;
@@ -159,7 +175,7 @@ class TcpTransport final : public env::Transport {
   [[nodiscard]] bool closed() const;
 
   [[nodiscard]] const TcpTransportStats& stats() const;
-  // Frames waiting for `peer` (not counting one being written).
+  // Frames waiting for `peer` (not counting those being written).
   [[nodiscard]] size_t queued_frames(env::NodeId peer) const;
 
  private:

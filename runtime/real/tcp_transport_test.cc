@@ -51,28 +51,34 @@ struct Node {
 // A socket that speaks raw bytes to a transport, as a broken or hostile peer would.
 class RawClient {
  public:
-  RawClient(asio::io_context& io, uint16_t port) : socket_(io) {
+  RawClient(asio::io_context& io, uint16_t port) : socket_(io), watched_(std::make_shared<Watched>()) {
     // Blocking connect and writes are fine on the executor's thread: the kernel completes
     // the handshake and buffers small writes without the transport running.
     socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     watch();
   }
   void write(const Bytes& bytes) { asio::write(socket_, asio::buffer(bytes)); }
-  bool closed_by_peer() const { return closed_by_peer_; }
+  bool closed_by_peer() const { return watched_->closed; }
 
  private:
+  // Shared with the pending read: a client destroyed first leaves its aborted completion
+  // (run later by the fixture's executor) something valid to write to.
+  struct Watched {
+    std::array<uint8_t, 64> sink{};
+    bool closed = false;
+  };
   void watch() {
-    socket_.async_read_some(asio::buffer(sink_), [this](const boost::system::error_code& ec, size_t) {
-      if (ec) {
-        closed_by_peer_ = true;
-      } else {
-        watch();
-      }
-    });
+    socket_.async_read_some(asio::buffer(watched_->sink),
+                            [this, watched = watched_](const boost::system::error_code& ec, size_t) {
+                              if (ec) {
+                                watched->closed = true;
+                              } else {
+                                watch();  // no error: the socket (and so this client) is alive
+                              }
+                            });
   }
   tcp::socket socket_;
-  std::array<uint8_t, 64> sink_{};
-  bool closed_by_peer_ = false;
+  std::shared_ptr<Watched> watched_;
 };
 
 class TcpTransportTest : public ::testing::Test {
@@ -302,6 +308,175 @@ TEST_F(TcpTransportTest, MalformedHellosDisconnectAndAreCounted) {
   EXPECT_TRUE(b.lost.empty());  // nobody identified itself, so no peer is reported
   a.t().send(2, to_bytes("fine"));
   ASSERT_TRUE(run_until([&] { return b.received_text(1, "fine"); }));
+}
+
+// Mixed versions: a node of the previous wire version is refused at its hello, by a message
+// naming both versions; only its connection is closed, and a current peer on the same
+// transport (connected before and after) is served as usual.
+TEST_F(TcpTransportTest, APeerOfAnotherWireVersionIsRefusedAndOthersAreServed) {
+  Node& a = start(1);
+  Node& b = start(2);
+  link_all();
+  a.t().send(2, to_bytes("before"));
+  ASSERT_TRUE(run_until([&] { return b.received_text(1, "before"); }));
+
+  RawClient old_peer(ex_.io_context(), b.t().local_port());
+  Bytes v1 = tcp_wire::encode_frame(tcp_wire::encode_hello_as_version(9, 1));
+  const Bytes v1_frame = tcp_wire::encode_frame(to_bytes("old format"));
+  v1.insert(v1.end(), v1_frame.begin(), v1_frame.end());
+  old_peer.write(v1);
+  ASSERT_TRUE(run_until([&] { return old_peer.closed_by_peer(); }));
+  EXPECT_TRUE(b.logged_error("peer speaks wire version 1, this node speaks 2"));
+  EXPECT_TRUE(b.logged_error("wire version mismatch"));
+  EXPECT_EQ(b.t().stats().connections_wrong_version, 1u);
+  EXPECT_EQ(b.t().stats().frames_rejected, 1u);
+  EXPECT_FALSE(b.received_text(9, "old format"));  // nothing after a refused hello is read
+  EXPECT_TRUE(b.lost.empty());  // it never identified itself as a node of this cluster
+
+  // A future version with a longer hello is named too, not called malformed.
+  RawClient new_peer(ex_.io_context(), b.t().local_port());
+  Bytes v3 = tcp_wire::encode_hello_as_version(9, 3);
+  v3.resize(20, 0);
+  new_peer.write(tcp_wire::encode_frame(v3));
+  ASSERT_TRUE(run_until([&] { return new_peer.closed_by_peer(); }));
+  EXPECT_TRUE(b.logged_error("peer speaks wire version 3, this node speaks 2"));
+
+  a.t().send(2, to_bytes("after"));
+  RawClient current(ex_.io_context(), b.t().local_port());
+  Bytes v2 = tcp_wire::encode_frame(tcp_wire::encode_hello(7));
+  const Bytes v2_frame = tcp_wire::encode_frame(to_bytes("current format"));
+  v2.insert(v2.end(), v2_frame.begin(), v2_frame.end());
+  current.write(v2);
+  ASSERT_TRUE(run_until([&] { return b.received_text(1, "after") && b.received_text(7, "current format"); }));
+  EXPECT_FALSE(current.closed_by_peer());
+  EXPECT_EQ(b.t().stats().frames_rejected, 2u);
+}
+
+// A connection that ends inside a frame: the whole frames before it are delivered, the
+// partial one is named in an error, only that connection is closed, and others carry on.
+TEST_F(TcpTransportTest, TruncatedFramesAreNamedAndCloseOnlyTheirConnection) {
+  Node& a = start(1);
+  Node& b = start(2);
+  link_all();
+  struct Case {
+    std::string name;
+    Bytes tail;  // what follows a valid hello and one whole frame
+    std::string error;
+  };
+  const auto prefix = tcp_wire::encode_length(10);
+  const std::vector<Case> cases = {
+      {"inside the payload", Bytes{prefix[0], prefix[1], prefix[2], prefix[3], 'a', 'b', 'c'},
+       "truncated frame: the connection ended after 3 of its 10 payload bytes"},
+      {"inside the prefix", Bytes(prefix.begin(), prefix.begin() + 2),
+       "truncated frame: the connection ended 2 bytes into a 4-byte length prefix"},
+  };
+  env::NodeId raw_id = 50;
+  uint64_t truncated = 0;
+  for (const Case& c : cases) {
+    {
+      RawClient raw(ex_.io_context(), b.t().local_port());
+      Bytes bytes = tcp_wire::encode_frame(tcp_wire::encode_hello(raw_id));
+      const Bytes whole = tcp_wire::encode_frame(to_bytes("whole " + c.name));
+      bytes.insert(bytes.end(), whole.begin(), whole.end());
+      bytes.insert(bytes.end(), c.tail.begin(), c.tail.end());
+      raw.write(bytes);
+      ASSERT_TRUE(run_until([&] { return b.received_text(raw_id, "whole " + c.name); })) << c.name;
+    }  // the raw client's socket closes here, mid-frame
+    ++truncated;
+    ASSERT_TRUE(run_until([&] { return b.t().stats().frames_truncated == truncated; })) << c.name;
+    EXPECT_TRUE(b.logged_error(c.error)) << c.name;
+    EXPECT_TRUE(b.logged_error("(node " + std::to_string(raw_id) + ")") || b.logged_error("node " + std::to_string(raw_id) + " at"));
+    ASSERT_TRUE(run_until([&] { return b.lost_peer(raw_id); })) << c.name;
+    ++raw_id;
+  }
+  // A hello cut short is named as such.
+  {
+    RawClient raw(ex_.io_context(), b.t().local_port());
+    const Bytes hello = tcp_wire::encode_frame(tcp_wire::encode_hello(70));
+    raw.write(Bytes(hello.begin(), hello.begin() + 7));
+    ex_.run_for(10ms);
+  }
+  ASSERT_TRUE(run_until([&] { return b.t().stats().frames_truncated == truncated + 1; }));
+  EXPECT_TRUE(b.logged_error("truncated hello"));
+  EXPECT_EQ(b.t().stats().frames_rejected, 0u);
+  a.t().send(2, to_bytes("unaffected"));
+  ASSERT_TRUE(run_until([&] { return b.received_text(1, "unaffected"); }));
+  EXPECT_FALSE(b.lost_peer(1));
+}
+
+// The read side cuts frames out of whatever a read returns: many frames in one segment,
+// and one frame trickling in a byte at a time, arrive whole and in order.
+TEST_F(TcpTransportTest, FramesAreCutFromWhateverTheReadsReturn) {
+  Node& b = start(2);
+  RawClient raw(ex_.io_context(), b.t().local_port());
+  Bytes burst = tcp_wire::encode_frame(tcp_wire::encode_hello(5));
+  for (int i = 0; i < 300; ++i) {
+    const Bytes frame = tcp_wire::encode_frame(to_bytes("f" + std::to_string(i)));
+    burst.insert(burst.end(), frame.begin(), frame.end());
+  }
+  raw.write(burst);
+  ASSERT_TRUE(run_until([&] { return b.received.size() == 300; }));
+  for (int i = 0; i < 300; ++i) ASSERT_EQ(b.received[i], std::make_pair(env::NodeId{5}, "f" + std::to_string(i)));
+
+  // A frame larger than the read buffer, one byte per write with the loop running between.
+  const std::string big(100 << 10, 'q');
+  const Bytes slow = tcp_wire::encode_frame(to_bytes(big));
+  for (size_t i = 0; i < 64; ++i) {
+    raw.write(Bytes{slow[i]});
+    ex_.run_for(std::chrono::microseconds(200));
+  }
+  raw.write(Bytes(slow.begin() + 64, slow.end()));
+  const Bytes next = tcp_wire::encode_frame(to_bytes("next"));
+  raw.write(next);
+  ASSERT_TRUE(run_until([&] { return b.received.size() == 302; }));
+  EXPECT_EQ(b.received[300].second, big);
+  EXPECT_EQ(b.received[301].second, "next");
+  EXPECT_EQ(b.t().stats().frames_rejected, 0u);
+  EXPECT_EQ(b.t().stats().frames_truncated, 0u);
+}
+
+// Everything queued while a write is in flight goes out in the next gather write: a burst
+// of small frames with large ones among them arrives complete and in order.
+TEST_F(TcpTransportTest, QueuedFramesGoOutInOrderAcrossGatherWrites) {
+  Node& a = start(1);
+  Node& b = start(2);
+  link_all();
+  std::vector<Bytes> sent;
+  for (int i = 0; i < 2000; ++i) {
+    Bytes frame = to_bytes("small " + std::to_string(i));
+    if (i % 250 == 7) frame = Bytes(size_t{40} << 10, static_cast<uint8_t>(i));  // above the copy limit
+    if (i % 500 == 9) frame = Bytes{};
+    sent.push_back(frame);
+    a.t().send(2, std::move(frame));
+  }
+  ASSERT_TRUE(run_until([&] { return b.received_raw.size() == sent.size(); }));
+  for (size_t i = 0; i < sent.size(); ++i) ASSERT_TRUE(b.received_raw[i] == sent[i]) << "frame " << i;
+  EXPECT_EQ(a.t().stats().frames_sent, sent.size());
+  EXPECT_EQ(a.t().stats().frames_lost_in_flight, 0u);
+}
+
+// A connection that breaks while a write is in flight loses that write's frames (counted)
+// and keeps the queued ones for the next connection.
+TEST_F(TcpTransportTest, ABrokenConnectionLosesOnlyTheWriteInFlight) {
+  Node& a = start(1);
+  auto fake = std::make_unique<tcp::acceptor>(ex_.io_context(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  a.t().set_peer(7, HostPort{"127.0.0.1", fake->local_endpoint().port()});
+  tcp::socket accepted(ex_.io_context());
+  bool got = false;
+  fake->async_accept(accepted, [&](const boost::system::error_code& ec) { got = !ec; });
+  // Two frames too large to fit in the socket buffers: the first is being written (alone:
+  // it exceeds the batch bound) while the second waits in the queue.
+  a.t().send(7, Bytes(size_t{8} << 20, 'x'));
+  a.t().send(7, Bytes(size_t{8} << 20, 'y'));
+  ASSERT_TRUE(run_until([&] { return got; }));
+  ex_.run_for(20ms);  // the write starts and stalls: nobody reads
+  EXPECT_EQ(a.t().queued_frames(7), 1u);
+  fake.reset();  // reconnection attempts fail from now on
+  accepted.close();
+  ASSERT_TRUE(run_until([&] { return a.lost_peer(7); }));
+  EXPECT_EQ(a.t().stats().frames_lost_in_flight, 1u);
+  EXPECT_EQ(a.t().stats().frames_sent, 0u);
+  EXPECT_EQ(a.t().queued_frames(7), 1u);
 }
 
 TEST_F(TcpTransportTest, ConnectionThatNeverSaysHelloIsClosed) {

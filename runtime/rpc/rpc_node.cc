@@ -1,47 +1,42 @@
 #include "runtime/rpc/rpc_node.h"
 
-#include <array>
+#include <bitset>
 #include <cassert>
-#include <vector>
 
-#include "runtime/env/planted_bugs.h"
 #include "runtime/env/fault_sites.h"
-#include "runtime/env/when.h"
+#include "runtime/env/planted_bugs.h"
 
 namespace orbit::rpc {
 namespace {
 
-constexpr int kRequest = 0;
-constexpr int kResponse = 1;
-constexpr int kOneWay = 2;
-
 // Requests normally complete long before 4096 newer ones from the same sender; a request
 // delayed past that is treated as already seen (dropped), which a caller sees as a timeout.
-constexpr size_t kSeenWindow = 4096;
+constexpr uint64_t kSeenWindow = 4096;
 constexpr size_t kSessionsPerPeer = 4;
 
-constexpr std::array<ErrorCode, 11> kAllCodes = {
-    ErrorCode::kNotFound,    ErrorCode::kAlreadyExists, ErrorCode::kNoSpace,  ErrorCode::kIo,
-    ErrorCode::kInvalidArgument, ErrorCode::kCorrupt,   ErrorCode::kTimeout,  ErrorCode::kUnavailable,
-    ErrorCode::kConflict,    ErrorCode::kRejected,      ErrorCode::kCancelled};
+uint32_t slot_of(uint64_t id) { return static_cast<uint32_t>(id); }
+uint64_t sequence_of(uint64_t id) { return id >> 32; }
+
+Bytes error_frame(const Error& error) { return encode_message(error.message); }
+
+uint8_t status_of(ErrorCode code) { return static_cast<uint8_t>(1 + static_cast<uint8_t>(code)); }
 
 }  // namespace
 
-Json error_to_json(const Error& error) {
-  return Json{{"e", std::string(to_string(error.code))}, {"x", error.message}};
-}
+struct RpcNode::Seen {
+  uint64_t session = 0;
+  uint64_t floor = 0;  // every sequence <= floor counts as seen
+  uint64_t last_use = 0;
+  std::bitset<kSeenWindow> bits;  // sequence s in (floor, floor + window] is bit s % window
+};
 
-Error error_from_json(const Json& j) {
-  const std::string name = j.value("e", std::string());
-  for (ErrorCode code : kAllCodes) {
-    if (to_string(code) == name) return Error{code, j.value("x", std::string())};
-  }
-  return Error{ErrorCode::kIo, "unknown error code '" + name + "' in reply: " + j.value("x", std::string())};
-}
+struct RpcNode::PeerSeen {
+  std::vector<Seen> sessions;  // at most kSessionsPerPeer: the sender's latest boots
+};
 
 RpcNode::RpcNode(env::Env& env, size_t max_pending_calls)
     : env_(env), max_pending_calls_(max_pending_calls), session_(env.random.next_u64()) {
-  env_.transport.set_receive_handler([this](NodeId from, Bytes frame) { on_frame(from, frame); });
+  env_.transport.set_receive_handler([this](NodeId from, Bytes frame) { on_frame(from, std::move(frame)); });
   env_.transport.set_peer_lost_handler([this](NodeId peer) { on_peer_lost_internal(peer); });
 }
 
@@ -56,80 +51,111 @@ void RpcNode::shutdown() {
   shut_down_ = true;
   scope_.cancel_all();
   std::vector<uint64_t> ids;
-  for (const auto& [id, pending] : pending_) ids.push_back(id);
+  for (const auto& pending : pending_) {
+    if (pending->id != 0) ids.push_back(pending->id);
+  }
   for (uint64_t id : ids) deliver_reply(id, Error{ErrorCode::kCancelled, "rpc node shut down"});
 }
 
-void RpcNode::serve(std::string method, Handler handler) { handlers_[std::move(method)] = std::move(handler); }
+void RpcNode::serve(Method method, Handler handler) {
+  assert(static_cast<size_t>(method) < kMethodSlots);
+  handlers_[static_cast<size_t>(method)] = std::move(handler);
+}
 
-void RpcNode::on_notify(std::string method, NotifyHandler handler) {
-  notify_handlers_[std::move(method)] = std::move(handler);
+void RpcNode::on_notify(Method method, NotifyHandler handler) {
+  assert(static_cast<size_t>(method) < kMethodSlots);
+  notify_handlers_[static_cast<size_t>(method)] = std::move(handler);
 }
 
 void RpcNode::on_peer_lost(std::function<void(NodeId)> observer) {
   peer_lost_observers_.push_back(std::move(observer));
 }
 
-void RpcNode::send_frame(NodeId to, const Json& frame) {
-  std::vector<uint8_t> bytes = Json::to_msgpack(frame);
-  env_.transport.send(to, std::move(bytes));
-}
-
-void RpcNode::notify(NodeId to, const std::string& method, Json body) {
-  if (shut_down_) return;
-  Json frame{{"k", kOneWay}, {"m", method}, {"b", std::move(body)}};
+void RpcNode::send(NodeId to, Bytes frame) {
   if (to == env_.node) {
-    env_.executor.post([this, frame = std::move(frame)] { on_frame(env_.node, Json::to_msgpack(frame)); });
+    // To self: still asynchronous, never inline, like a frame from the network.
+    env_.executor.post([this, frame = std::move(frame)]() mutable { on_frame(env_.node, std::move(frame)); });
     return;
   }
-  send_frame(to, frame);
+  env_.transport.send(to, std::move(frame));
 }
 
-Task<Result<Json>> RpcNode::wait_reply(uint64_t id) {
-  auto it = pending_.find(id);
-  assert(it != pending_.end());
-  co_return co_await it->second->reply.wait();
+void RpcNode::notify(NodeId to, Method method, Bytes message) {
+  if (shut_down_) return;
+  assert(message.size() >= kHeaderBytes && "notify() takes an encode_message() frame");
+  write_header(message, FrameHeader{FrameKind::kOneWay, method, 0, 0, 0});
+  send(to, std::move(message));
 }
 
-Task<Result<Json>> RpcNode::call(NodeId to, std::string method, Json body, Duration timeout) {
+RpcNode::Pending* RpcNode::find_pending(uint64_t id) {
+  const uint32_t slot = slot_of(id);
+  if (slot >= pending_.size() || pending_[slot]->id != id) return nullptr;
+  return pending_[slot].get();
+}
+
+void RpcNode::release(uint64_t id) {
+  Pending* pending = find_pending(id);
+  if (pending == nullptr) return;
+  if (pending->timer != 0) env_.executor.cancel(pending->timer);
+  pending->timer = 0;
+  pending->id = 0;
+  pending->reply.reset();
+  free_slots_.push_back(slot_of(id));
+  --pending_count_;
+}
+
+Task<Result<Bytes>> RpcNode::call(NodeId to, Method method, Bytes request, Duration timeout) {
+  assert(request.size() >= kHeaderBytes && "call() takes an encode_message() frame");
   if (shut_down_) co_return Error{ErrorCode::kCancelled, "rpc node shut down"};
-  if (pending_.size() >= max_pending_calls_) {
-    co_return Error{ErrorCode::kUnavailable, "too many pending calls (" + std::to_string(pending_.size()) + ")"};
+  if (pending_count_ >= max_pending_calls_) {
+    co_return Error{ErrorCode::kUnavailable, "too many pending calls (" + std::to_string(pending_count_) + ")"};
   }
   ++stats_.calls;
-  const uint64_t id = next_id_++;
-  pending_.emplace(id, std::make_unique<Pending>(to));
-  // Erases the entry however this frame ends (reply, timeout, or destroyed by a crash).
-  struct Erase {
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(pending_.size());
+    pending_.push_back(std::make_unique<Pending>());
+  }
+  const uint64_t id = (next_sequence_++ << 32) | slot;
+  Pending& pending = *pending_[slot];
+  pending.id = id;
+  pending.to = to;
+  pending.reply.emplace();
+  ++pending_count_;
+  // Frees the slot however this frame ends (reply, timeout, or destroyed by a crash).
+  struct Release {
     RpcNode* rpc;
     uint64_t id;
-    ~Erase() { rpc->pending_.erase(id); }
-  } erase{this, id};
-
-  Json frame{{"k", kRequest}, {"i", id}, {"s", session_}, {"m", std::move(method)}, {"b", std::move(body)}};
-  if (to == env_.node) {
-    env_.executor.post([this, frame = std::move(frame)] { on_frame(env_.node, Json::to_msgpack(frame)); });
-  } else {
-    send_frame(to, frame);
-  }
-  Result<Json> reply = co_await with_timeout(env_.executor, wait_reply(id), timeout);
-  if (!reply.ok() && reply.code() == ErrorCode::kTimeout) ++stats_.timeouts;
-  co_return reply;
+    ~Release() { rpc->release(id); }
+  } release{this, id};
+  pending.timer = env_.executor.schedule_after(timeout, [this, id] {
+    if (Pending* p = find_pending(id)) {
+      p->timer = 0;
+      ++stats_.timeouts;
+      p->reply->set(Error{ErrorCode::kTimeout, "timed out"});
+    }
+  });
+  write_header(request, FrameHeader{FrameKind::kRequest, method, 0, session_, id});
+  send(to, std::move(request));
+  co_return co_await pending.reply->take();
 }
 
-void RpcNode::deliver_reply(uint64_t id, Result<Json> reply) {
-  auto it = pending_.find(id);
-  if (it == pending_.end()) {
+void RpcNode::deliver_reply(uint64_t id, Result<Bytes> reply) {
+  Pending* pending = find_pending(id);
+  if (pending == nullptr || pending->reply->is_set()) {
     ++stats_.late_replies;
     return;
   }
-  it->second->reply.set(std::move(reply));
+  pending->reply->set(std::move(reply));
 }
 
 void RpcNode::on_peer_lost_internal(NodeId peer) {
   std::vector<uint64_t> ids;
-  for (const auto& [id, pending] : pending_) {
-    if (pending->to == peer) ids.push_back(id);
+  for (const auto& pending : pending_) {
+    if (pending->id != 0 && pending->to == peer && !pending->reply->is_set()) ids.push_back(pending->id);
   }
   for (uint64_t id : ids) {
     ++stats_.peer_lost_failures;
@@ -138,112 +164,124 @@ void RpcNode::on_peer_lost_internal(NodeId peer) {
   for (auto& observer : peer_lost_observers_) observer(peer);
 }
 
-void RpcNode::on_frame(NodeId from, const Bytes& bytes) {
+void RpcNode::on_reply(NodeId from, const FrameHeader& header, Bytes frame) {
+  ++stats_.replies;
+  if (header.session != session_) {
+    ++stats_.foreign_replies;
+    return;
+  }
+  Pending* pending = find_pending(header.call_id);
+  if (pending != nullptr && pending->to != from) {
+    ++stats_.foreign_replies;
+    return;
+  }
+  if (header.status == 0) {
+    deliver_reply(header.call_id, std::move(frame));
+    return;
+  }
+  const auto code = static_cast<ErrorCode>(header.status - 1);
+  Result<std::string> message = wire::decode<std::string>(body_of(frame), "error reply");
+  deliver_reply(header.call_id, Error{code, message.ok() ? std::move(*message) : to_string(message.error())});
+}
+
+void RpcNode::on_frame(NodeId from, Bytes frame) {
   if (shut_down_) return;
-  Json frame = Json::from_msgpack(bytes, /*strict=*/true, /*allow_exceptions=*/false);
-  if (frame.is_discarded() || !frame.is_object() || !frame.contains("k") || !frame["k"].is_number_integer()) {
+  Result<FrameHeader> header = read_header(frame);
+  if (!header.ok()) {
     ++stats_.malformed_frames;
+    last_malformed_frame_ = "frame from node " + std::to_string(from) + " dropped: " + header.error().message;
     return;
   }
-  const int kind = frame["k"].get<int>();
-  if (kind == kResponse) {
-    if (!frame.contains("i") || !frame["i"].is_number_unsigned() || !frame.contains("s") || !frame["s"].is_number_unsigned()) {
-      ++stats_.malformed_frames;
+  switch (header->kind) {
+    case FrameKind::kReply:
+      on_reply(from, *header, std::move(frame));
+      return;
+    case FrameKind::kOneWay: {
+      ++stats_.notifications;
+      const auto slot = static_cast<size_t>(header->method);
+      if (slot >= kMethodSlots || !notify_handlers_[slot]) {
+        ++stats_.unknown_methods;
+        return;
+      }
+      notify_handlers_[slot](from, body_of(frame));
       return;
     }
-    ++stats_.replies;
-    const uint64_t id = frame["i"].get<uint64_t>();
-    if (frame["s"].get<uint64_t>() != session_) {
-      ++stats_.foreign_replies;
+    case FrameKind::kRequest:
+      if (!first_time(from, header->session, header->call_id) &&
+          !env::planted(env::bug_sites::kRpcServesDuplicateFrames)) {
+        ++stats_.duplicate_requests;
+        return;
+      }
+      scope_.spawn(serve_one(from, *header, std::move(frame)));
       return;
-    }
-    if (auto it = pending_.find(id); it != pending_.end() && it->second->to != from) {
-      ++stats_.foreign_replies;
-      return;
-    }
-    if (frame.contains("e")) {
-      deliver_reply(id, error_from_json(frame));
-    } else {
-      deliver_reply(id, frame.contains("b") ? std::move(frame["b"]) : Json());
-    }
-    return;
   }
-  if (!frame.contains("m") || !frame["m"].is_string()) {
-    ++stats_.malformed_frames;
-    return;
-  }
-  std::string method = frame["m"].get<std::string>();
-  Json body = frame.contains("b") ? std::move(frame["b"]) : Json();
-  if (kind == kOneWay) {
-    ++stats_.notifications;
-    auto it = notify_handlers_.find(method);
-    if (it == notify_handlers_.end()) {
-      ++stats_.unknown_methods;
-      return;
-    }
-    it->second(from, std::move(body));
-    return;
-  }
-  if (kind != kRequest || !frame.contains("i") || !frame["i"].is_number_unsigned() || !frame.contains("s") ||
-      !frame["s"].is_number_unsigned()) {
-    ++stats_.malformed_frames;
-    return;
-  }
-  if (!first_time(from, frame["s"].get<uint64_t>(), frame["i"].get<uint64_t>()) &&
-      !env::planted(env::bug_sites::kRpcServesDuplicateFrames)) {
-    ++stats_.duplicate_requests;
-    return;
-  }
-  scope_.spawn(serve_one(from, frame["s"].get<uint64_t>(), frame["i"].get<uint64_t>(), std::move(method), std::move(body)));
 }
 
 bool RpcNode::first_time(NodeId from, uint64_t session, uint64_t id) {
-  Seen& seen = seen_[{from, session}];
-  seen.last_use = ++seen_clock_;
-  if (id <= seen.floor || !seen.ids.insert(id).second) return false;
-  while (seen.ids.size() > kSeenWindow) {
-    seen.floor = *seen.ids.begin();
-    seen.ids.erase(seen.ids.begin());
+  std::unique_ptr<PeerSeen>& peer = seen_[from];
+  if (!peer) peer = std::make_unique<PeerSeen>();
+  Seen* seen = nullptr;
+  for (Seen& s : peer->sessions) {
+    if (s.session == session) seen = &s;
   }
-  // Keep the few most recently used sessions of this sender (its latest boots).
-  size_t sessions = 0;
-  std::pair<NodeId, uint64_t> oldest{};
-  uint64_t oldest_use = UINT64_MAX;
-  for (auto it = seen_.lower_bound({from, 0}); it != seen_.end() && it->first.first == from; ++it) {
-    ++sessions;
-    if (it->second.last_use < oldest_use) {
-      oldest_use = it->second.last_use;
-      oldest = it->first;
+  if (seen == nullptr) {
+    // Keep the few most recently used sessions of this sender (its latest boots).
+    if (peer->sessions.size() >= kSessionsPerPeer) {
+      size_t oldest = 0;
+      for (size_t i = 1; i < peer->sessions.size(); ++i) {
+        if (peer->sessions[i].last_use < peer->sessions[oldest].last_use) oldest = i;
+      }
+      peer->sessions.erase(peer->sessions.begin() + static_cast<ptrdiff_t>(oldest));
     }
+    peer->sessions.emplace_back();
+    seen = &peer->sessions.back();
+    seen->session = session;
   }
-  if (sessions > kSessionsPerPeer) seen_.erase(oldest);
+  seen->last_use = ++seen_clock_;
+  const uint64_t seq = sequence_of(id);
+  if (seq <= seen->floor) return false;
+  if (seq > seen->floor + kSeenWindow) {
+    // Slide the window up to end at `seq`; sequences that fall below it count as seen.
+    const uint64_t new_floor = seq - kSeenWindow;
+    if (new_floor - seen->floor >= kSeenWindow) {
+      seen->bits.reset();
+    } else {
+      for (uint64_t s = seen->floor + 1; s <= new_floor; ++s) seen->bits.reset(s % kSeenWindow);
+    }
+    seen->floor = new_floor;
+  }
+  const size_t bit = seq % kSeenWindow;
+  if (seen->bits.test(bit)) return false;
+  seen->bits.set(bit);
   return true;
 }
 
-Task<void> RpcNode::serve_one(NodeId from, uint64_t session, uint64_t id, std::string method, Json body) {
+Task<void> RpcNode::serve_one(NodeId from, FrameHeader header, Bytes frame) {
   ++stats_.served;
-  Result<Json> result = Error{ErrorCode::kInvalidArgument, "unknown method '" + method + "'"};
-  auto it = handlers_.find(method);
-  if (it == handlers_.end()) {
+  const auto slot = static_cast<size_t>(header.method);
+  Result<Bytes> result = Error{ErrorCode::kInvalidArgument, ""};
+  if (slot >= kMethodSlots || !handlers_[slot]) {
     ++stats_.unknown_methods;
+    result = Error{ErrorCode::kInvalidArgument,
+                   "unknown method " + std::to_string(slot) +
+                       (method_name(header.method).empty() ? "" : " (" + std::string(method_name(header.method)) + ")")};
   } else {
-    result = co_await it->second(from, std::move(body));
+    result = co_await handlers_[slot](from, body_of(frame));
   }
   // Fault point: the work is done (and maybe committed) but the reply is lost, so the
   // caller cannot tell whether it happened (Orleans #6128).
   if (env_.faults.fire(env::sites::kDropReplyAfterCommit)) co_return;
-  Json reply{{"k", kResponse}, {"i", id}, {"s", session}};
+  Bytes reply;
+  uint8_t status = 0;
   if (result.ok()) {
-    reply["b"] = std::move(result.value());
+    reply = std::move(result.value());
+    assert(reply.size() >= kHeaderBytes && "a handler replies with an encode_message() frame");
   } else {
-    reply["e"] = std::string(to_string(result.code()));
-    reply["x"] = result.error().message;
+    reply = error_frame(result.error());
+    status = status_of(result.code());
   }
-  if (from == env_.node) {
-    env_.executor.post([this, reply = std::move(reply)] { on_frame(env_.node, Json::to_msgpack(reply)); });
-  } else {
-    send_frame(from, reply);
-  }
+  write_header(reply, FrameHeader{FrameKind::kReply, header.method, status, header.session, header.call_id});
+  send(from, std::move(reply));
 }
 
 }  // namespace orbit::rpc

@@ -123,9 +123,11 @@ CheckResult SnapshotIntegrityChecker::check(const CheckInput& input, const Check
         }
       }
     }
-    // A write that left and whose outcome was never recorded (its node died) may be it.
+    // A write that left and whose outcome is not known yet (its node died, or its reply
+    // comes later) may be it, even when a refused write carried the same bytes: two
+    // holders writing the same state at the same version is legal, only one is fenced.
     bool in_flight_match = false;
-    if (match == nullptr && refused_match == nullptr) {
+    if (match == nullptr) {
       auto flight = in_flight.find({actor_sym, version, load->loaded_sha256});
       in_flight_match = flight != in_flight.end() && !flight->second.empty();
     }

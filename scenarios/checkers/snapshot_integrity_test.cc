@@ -216,6 +216,24 @@ TEST(SnapshotIntegrityInFlightTest, ARefusedWriteIsNotInFlightAnyMore) {
   EXPECT_EQ(check(h).verdict, Verdict::kViolation);
 }
 
+// lease-storm seed 126 after the typed wire (issue 13): the new holder's write of v5 is still
+// in flight when a stale holder's write of the same bytes at v5 is fenced; the load of v5
+// is the new holder's write, and the refused one must not hide it.
+TEST(SnapshotIntegrityInFlightTest, ARefusedWriteOfTheSameBytesDoesNotHideOneInFlight) {
+  testing::TestHistory h;
+  h.snapshot_write_begin(1, 1, "counter/c", "n1.b1.a2", 5, 2, "aa");
+  h.snapshot_write_begin(2, 2, "counter/c", "n2.b1.a1", 5, 1, "aa");
+  h.snapshot_write(3, 2, "counter/c", "n2.b1.a1", 5, 1, "aa", false, "rejected");
+  h.snapshot_load(9, 2, "counter/c", 5, "aa", "aa");
+  EXPECT_EQ(check(h).verdict, Verdict::kPass);
+  // Without the write in flight the same load is the refused write's bytes.
+  testing::TestHistory refused;
+  refused.snapshot_write_begin(2, 2, "counter/c", "n2.b1.a1", 5, 1, "aa");
+  refused.snapshot_write(3, 2, "counter/c", "n2.b1.a1", 5, 1, "aa", false, "rejected");
+  refused.snapshot_load(9, 2, "counter/c", 5, "aa", "aa");
+  EXPECT_EQ(check(refused).verdict, Verdict::kViolation);
+}
+
 TEST(SnapshotIntegrityInFlightTest, DifferentBytesThanInFlightAreStillCorrupt) {
   testing::TestHistory h;
   h.snapshot_write_begin(1, 2, "counter/c", "n2.b1.a1", 5, 3, "aa");

@@ -9,7 +9,8 @@ namespace {
 // The definite failures: the runtime guarantees the call did not take effect.
 bool definitely_not_applied(const Error& error) {
   return error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kRejected ||
-         error.code == ErrorCode::kInvalidArgument || error.code == ErrorCode::kCorrupt;
+         error.code == ErrorCode::kInvalidArgument || error.code == ErrorCode::kCorrupt ||
+         error.code == ErrorCode::kOverloaded;
 }
 
 // One operation as the history names it: the client's process and the actor, as Syms of
@@ -38,12 +39,6 @@ void complete(node::OrbitNode& node, const Op& op, history::OpType type, history
       history::OpComplete{op.process, op.id, op.actor, type, value, recorder.intern(error), precondition_failed});
 }
 
-// A register's value as JSON: null (never written) or an integer.
-history::OptInt optional_int(const Json& value) {
-  if (!value.is_number_integer()) return std::nullopt;
-  return value.get<int64_t>();
-}
-
 history::OpType failure_type(const Error& error) {
   return definitely_not_applied(error) ? history::OpType::kFail : history::OpType::kInfo;
 }
@@ -63,34 +58,34 @@ Task<void> register_client(node::OrbitNode& node, std::string process, ClientOpt
     if (shared->stopped) break;
     const std::string id = options.ids[random.below(options.ids.size())];
     const double dice = random.unit();
-    Json request = Json::object();
+    RegisterRequest request;
     history::OpFunction f = history::OpFunction::kRead;
     history::OptInt op_value;
     history::OptInt op_expected;
     if (dice < options.read_share) {
-      request["f"] = "read";
+      request.op = RegisterOp::kRead;
     } else if (dice < 1.0 - options.cas_share) {
       f = history::OpFunction::kWrite;
       const int64_t v = static_cast<int64_t>(shared->next_value++);
-      request["f"] = "write";
-      request["value"] = v;
+      request.op = RegisterOp::kWrite;
+      request.value = v;
       op_value = v;
     } else {
       f = history::OpFunction::kCas;
       const int64_t expected = static_cast<int64_t>(random.below(shared->next_value + 1));
       const int64_t v = static_cast<int64_t>(shared->next_value++);
-      request["f"] = "cas";
-      request["expected"] = expected == 0 ? Json() : Json(expected);  // 0: "never written"
-      request["value"] = v;
+      request.op = RegisterOp::kCas;
+      if (expected != 0) request.expected = expected;  // 0: "never written"
+      request.value = v;
       op_value = v;
       if (expected != 0) op_expected = expected;
     }
     const Op op = invoke(node, *shared, process_sym, RegisterActor::kKind, id, f, op_value, op_expected);
-    Result<Json> reply = co_await node.actors().get<RegisterActor>(id).call(request, options.op_timeout);
+    Result<RegisterReply> reply = co_await node.actors().get<RegisterActor>(id).call(request, options.op_timeout);
     if (reply.ok()) {
       if (f == history::OpFunction::kRead) {
-        complete(node, op, history::OpType::kOk, optional_int((*reply)["value"]));
-      } else if (reply->value("applied", false)) {
+        complete(node, op, history::OpType::kOk, reply->value);
+      } else if (reply->applied) {
         complete(node, op, history::OpType::kOk);
       } else {
         complete(node, op, history::OpType::kFail, {}, "cas mismatch", /*precondition_failed=*/true);

@@ -2,25 +2,22 @@
 
 namespace orbit::scenarios {
 
-void to_json(Json& j, const RegisterState& s) { j = Json{{"value", s.value}}; }
-void from_json(const Json& j, RegisterState& s) { s.value = j.at("value"); }
-void to_json(Json& j, const CounterState& s) { j = Json{{"value", s.value}}; }
-void from_json(const Json& j, CounterState& s) { s.value = j.at("value").get<int64_t>(); }
-
-Task<Result<Json>> RegisterActor::handle(Json request) {
-  const std::string f = request.value("f", std::string());
-  Json reply = Json::object();
-  if (f == "read") {
-    reply["value"] = state().value;
-  } else if (f == "write") {
-    state().value = request.at("value");
-    reply["applied"] = true;
-  } else if (f == "cas") {
-    const bool matches = state().value == request.at("expected");
-    if (matches) state().value = request.at("value");
-    reply["applied"] = matches;
-  } else {
-    co_return Error{ErrorCode::kInvalidArgument, "register: unknown operation '" + f + "'"};
+Task<Result<RegisterReply>> RegisterActor::handle(RegisterRequest request) {
+  RegisterReply reply;
+  switch (request.op) {
+    case RegisterOp::kRead:
+      reply.value = state().value;
+      break;
+    case RegisterOp::kWrite:
+      state().value = request.value;
+      reply.applied = true;
+      break;
+    case RegisterOp::kCas:
+      reply.applied = state().value == request.expected;
+      if (reply.applied) state().value = request.value;
+      break;
+    default:
+      co_return Error{ErrorCode::kInvalidArgument, "register: unknown operation " + std::to_string(static_cast<int>(request.op))};
   }
   co_return reply;
 }

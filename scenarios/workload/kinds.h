@@ -11,31 +11,40 @@
 
 namespace orbit::scenarios {
 
-using actor::Json;
-
-// A register: read, write, compare-and-set. State null until first written.
+// A register: read, write, compare-and-set. Empty until first written.
 struct RegisterState {
-  Json value;  // null or an integer
+  std::optional<int64_t> value;
+  MSGPACK_DEFINE_MAP(value);  // a map, so tools show the field names
 };
-void to_json(Json& j, const RegisterState& s);
-void from_json(const Json& j, RegisterState& s);
 
-// Requests: {"f":"read"} | {"f":"write","value":v} | {"f":"cas","expected":e,"value":v}.
-// Responses: {"value":...} for read; {"applied":bool} for write and cas.
+enum class RegisterOp : uint8_t { kRead = 0, kWrite = 1, kCas = 2 };
+
+struct RegisterRequest {
+  RegisterOp op = RegisterOp::kRead;
+  int64_t value = 0;                // write, cas: the new value
+  std::optional<int64_t> expected;  // cas: the value it must hold (empty: never written)
+  MSGPACK_DEFINE_ARRAY(op, value, expected);
+};
+
+struct RegisterReply {
+  std::optional<int64_t> value;  // read
+  bool applied = false;          // write, cas
+  MSGPACK_DEFINE_ARRAY(value, applied);
+};
+
 class RegisterActor : public actor::Actor<RegisterState> {
  public:
   static constexpr std::string_view kKind = "register";
-  using Request = Json;
-  using Response = Json;
+  using Request = RegisterRequest;
+  using Response = RegisterReply;
   static actor::PersistencePolicy policy() { return actor::PersistencePolicy::write_through(); }
-  Task<Result<Json>> handle(Json request);
+  Task<Result<RegisterReply>> handle(RegisterRequest request);
 };
 
 struct CounterState {
   int64_t value = 0;
+  MSGPACK_DEFINE_MAP(value);  // a map, so tools show the field names
 };
-void to_json(Json& j, const CounterState& s);
-void from_json(const Json& j, CounterState& s);
 
 // add n (n = 0 reads); returns the new value. write_through: no acknowledged add may be lost.
 class CounterActor : public actor::Actor<CounterState> {
@@ -50,3 +59,5 @@ class CounterActor : public actor::Actor<CounterState> {
 void register_scenario_kinds(actor::ActorSystem& system);
 
 }  // namespace orbit::scenarios
+
+MSGPACK_ADD_ENUM(orbit::scenarios::RegisterOp);

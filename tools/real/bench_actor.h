@@ -11,9 +11,8 @@ namespace orbit::tools {
 
 struct BenchState {
   int64_t value = 0;
+  MSGPACK_DEFINE_MAP(value);  // a map, so tools show the field names
 };
-inline void to_json(actor::Json& j, const BenchState& s) { j = actor::Json{{"value", s.value}}; }
-inline void from_json(const actor::Json& j, BenchState& s) { s.value = j.at("value").get<int64_t>(); }
 
 class BenchActor : public actor::Actor<BenchState> {
  public:
