@@ -1,5 +1,6 @@
 #include "faults/fault_kind.h"
 
+#include <array>
 #include <iterator>
 
 namespace orbit::faults {
@@ -58,12 +59,16 @@ std::span<const history::EventKind> history_kinds(FaultKind kind) {
 }
 
 bool is_fault_event(history::EventKind kind) {
-  for (size_t i = 0; i < std::size(kKindNames); ++i) {
-    for (history::EventKind k : history_kinds(static_cast<FaultKind>(i))) {
-      if (k == kind) return true;
+  // Asked once per history event by the judge: a table built once, not a scan per call.
+  static const std::array<bool, history::kKindCount> table = [] {
+    std::array<bool, history::kKindCount> t{};
+    for (size_t i = 0; i < std::size(kKindNames); ++i) {
+      for (history::EventKind k : history_kinds(static_cast<FaultKind>(i))) t[static_cast<size_t>(k)] = true;
     }
-  }
-  return false;
+    return t;
+  }();
+  const auto index = static_cast<size_t>(kind);
+  return index < table.size() && table[index];
 }
 
 }  // namespace orbit::faults

@@ -229,7 +229,7 @@ Result<RunReport> run_scenario(const ScenarioSpec& spec, const RunOptions& optio
   for (const auto& [site, stats] : world.fault_points().sites()) {
     report.fault_points[site] = RunReport::FaultPointCount{stats.enabled, stats.reached, stats.fired};
   }
-  auto history = std::make_shared<const history::History>(world.history());
+  auto history = std::make_shared<const history::History>(world.release_history());
   const HistorySummary summary = summarize(*history);
   report.ops_invoked = summary.ops_invoked;
   report.ops_ok = summary.ops_ok;

@@ -281,6 +281,7 @@ uint64_t World::run_until(int64_t true_ns) {
 }
 
 void World::record(int64_t node, history::Payload payload) {
+  if (history_released_) return;  // the run is over: teardown is not part of it
   const history::Event& event = history_.append(now_ns_, node, std::move(payload));
   canonical_.clear();
   history::encode_canonical(history_, event, canonical_);

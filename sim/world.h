@@ -13,6 +13,8 @@
 //   - the network and clock faults of network.h and sim_clock.h, per link and per node.
 #pragma once
 
+#include <cassert>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -172,8 +174,16 @@ class World {
   // --- Observation.
   // The run's history. Read it; append only through record() (which feeds the trace hash).
   const history::History& history() const { return history_; }
+  // Hands the history over at the end of a run (no copy); the world records nothing more.
+  history::History release_history() {
+    history_released_ = true;
+    return std::move(history_);
+  }
   // The Sym naming `s` in the run's history (for events passed to record()).
-  history::Sym intern(std::string_view s) { return history_.intern(s); }
+  history::Sym intern(std::string_view s) {
+    assert(!history_released_);
+    return history_.intern(s);
+  }
   // Records a world-level (kWorldNode) or node-attributed event at true time now, and
   // mixes its canonical bytes into the trace hash.
   void record(int64_t node, history::Payload payload);
@@ -208,6 +218,7 @@ class World {
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<Link> links_;  // links_[from * n + to]
   env::Random network_random_;
+  bool history_released_ = false;
   history::History history_;
   std::string canonical_;  // record()'s encoding buffer, reused across events
   FaultPointRegistry fault_points_;

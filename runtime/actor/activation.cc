@@ -320,7 +320,8 @@ Task<Result<uint64_t>> Activation::persist_bytes(uint64_t expected_version, Byte
   // The state as it was when the write was decided (a stall above does not change what
   // this write carries: the caller compared exactly these bytes).
   snapshot.state = std::move(state);
-  snapshot.sha256 = persistence::sha256_hex(snapshot.state);
+  const persistence::Digest raw_digest = persistence::sha256_digest(snapshot.state);
+  snapshot.sha256 = persistence::to_hex(raw_digest);
   snapshot.fencing_token = lease_version_;
   const int64_t wall_ns = to_nanos(env_.clock.wall_now());
   snapshot.created_at_ns = created_at_ns_ != 0 ? created_at_ns_ : wall_ns;
@@ -328,7 +329,7 @@ Task<Result<uint64_t>> Activation::persist_bytes(uint64_t expected_version, Byte
   snapshot.node = std::to_string(env_.node);
   // The intent, before the write leaves: if this node dies with the write in flight, the
   // history still shows a write that may have landed.
-  const history::Sha256 digest = digest_of(snapshot.sha256);
+  const history::Sha256 digest{raw_digest};
   record(history::SnapshotWriteBegin{actor_sym_, holder_sym_, as_int(snapshot.version), as_int(lease_version_), digest});
   const MonoTime started = env_.clock.mono_now();
   Result<void> r = co_await system_.provider().write_snapshot(snapshot, expected_version);

@@ -422,10 +422,22 @@ void Membership::publish() {
   publishing_ = true;
   for (int round = 0; round < kMaxPublishRounds; ++round) {
     republish_ = false;
+    // Most heartbeats change nothing: compare in place before building a new view.
+    bool same = table_.size() == view_.members.size();
+    if (same) {
+      auto v = view_.members.begin();
+      for (const auto& [id, entry] : table_) {
+        if (!(v->member == entry.member) || v->status != entry.status) {
+          same = false;
+          break;
+        }
+        ++v;
+      }
+    }
+    if (same) break;
     std::vector<MemberInfo> members;
     members.reserve(table_.size());
     for (const auto& [id, entry] : table_) members.push_back(MemberInfo{entry.member, entry.status});
-    if (members == view_.members) break;
     view_.members = std::move(members);
     ++view_.version;
 

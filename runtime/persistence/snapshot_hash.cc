@@ -34,22 +34,29 @@ EVP_MD_CTX* digest_context() {
 
 }  // namespace
 
-std::string sha256_hex(ByteView data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
+Digest sha256_digest(ByteView data) {
+  Digest digest{};
   unsigned int length = 0;
   EVP_MD_CTX* ctx = digest_context();
   const bool ok = EVP_DigestInit_ex2(ctx, sha256_algorithm(), nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx, data.data(), data.size()) == 1 && EVP_DigestFinal_ex(ctx, digest, &length) == 1;
+                  EVP_DigestUpdate(ctx, data.data(), data.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx, digest.data(), &length) == 1;
   assert(ok && length == 32);
   (void)ok;
+  return digest;
+}
+
+std::string to_hex(const Digest& digest) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(2 * length, '0');
-  for (unsigned int i = 0; i < length; ++i) {
+  std::string out(2 * digest.size(), '0');
+  for (size_t i = 0; i < digest.size(); ++i) {
     out[2 * i] = kHex[digest[i] >> 4];
     out[2 * i + 1] = kHex[digest[i] & 0xf];
   }
   return out;
 }
+
+std::string sha256_hex(ByteView data) { return to_hex(sha256_digest(data)); }
 
 bool hash_verifies(const Snapshot& snapshot) { return sha256_hex(snapshot.state) == snapshot.sha256; }
 

@@ -1,6 +1,8 @@
 // SHA-256 over a snapshot's canonical state bytes (OpenSSL), as lowercase hex.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 
 #include "runtime/env/bytes.h"
@@ -8,6 +10,10 @@
 
 namespace orbit::persistence {
 
+using Digest = std::array<uint8_t, 32>;
+
+Digest sha256_digest(ByteView data);
+std::string to_hex(const Digest& digest);
 std::string sha256_hex(ByteView data);
 
 // True when the snapshot's state hashes to its recorded sha256.

@@ -97,10 +97,10 @@ class ByteSink {
  public:
   explicit ByteSink(Bytes& out) : out_(out) {}
   void write(const char* data, size_t size) {
-    if (size == 0) return;  // an empty bin or str: memcpy must not see its null pointer
-    const size_t at = out_.size();
-    out_.resize(at + size);
-    std::memcpy(out_.data() + at, data, size);
+    // insert copies straight into spare capacity (resize would zero it first); an empty
+    // range never touches its (possibly null) pointer.
+    const auto* bytes = reinterpret_cast<const uint8_t*>(data);
+    out_.insert(out_.end(), bytes, bytes + size);
   }
 
  private:

@@ -1,6 +1,8 @@
 #include "runtime/rpc/rpc_node.h"
 
+#include <algorithm>
 #include <bitset>
+#include <functional>
 #include <cassert>
 
 #include "runtime/env/fault_sites.h"
@@ -49,6 +51,9 @@ RpcNode::~RpcNode() {
 void RpcNode::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  if (deadline_timer_ != 0) env_.executor.cancel(deadline_timer_);
+  deadline_timer_ = 0;
+  deadlines_.clear();
   scope_.cancel_all();
   std::vector<uint64_t> ids;
   for (const auto& pending : pending_) {
@@ -96,8 +101,6 @@ RpcNode::Pending* RpcNode::find_pending(uint64_t id) {
 void RpcNode::release(uint64_t id) {
   Pending* pending = find_pending(id);
   if (pending == nullptr) return;
-  if (pending->timer != 0) env_.executor.cancel(pending->timer);
-  pending->timer = 0;
   pending->id = 0;
   pending->reply.reset();
   free_slots_.push_back(slot_of(id));
@@ -131,16 +134,49 @@ Task<Result<Bytes>> RpcNode::call(NodeId to, Method method, Bytes request, Durat
     uint64_t id;
     ~Release() { rpc->release(id); }
   } release{this, id};
-  pending.timer = env_.executor.schedule_after(timeout, [this, id] {
-    if (Pending* p = find_pending(id)) {
-      p->timer = 0;
-      ++stats_.timeouts;
-      p->reply->set(Error{ErrorCode::kTimeout, "timed out"});
-    }
-  });
+  add_deadline(env_.executor.clock().mono_now() + timeout, id);
   write_header(request, FrameHeader{FrameKind::kRequest, method, 0, session_, id});
   send(to, std::move(request));
   co_return co_await pending.reply->take();
+}
+
+void RpcNode::add_deadline(MonoTime at, uint64_t id) {
+  deadlines_.push_back(Deadline{at, id});
+  std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
+  if (deadline_timer_ == 0 || at < deadline_timer_at_) arm_deadline_timer();
+}
+
+void RpcNode::arm_deadline_timer() {
+  // Deadlines of calls that already finished are dropped here rather than kept in the heap.
+  while (!deadlines_.empty() && find_pending(deadlines_.front().id) == nullptr) {
+    std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
+    deadlines_.pop_back();
+  }
+  if (deadline_timer_ != 0) env_.executor.cancel(deadline_timer_);
+  deadline_timer_ = 0;
+  if (deadlines_.empty()) return;
+  deadline_timer_at_ = deadlines_.front().at;
+  deadline_timer_ = env_.executor.schedule_after(deadline_timer_at_ - env_.executor.clock().mono_now(),
+                                                 [this] { on_deadlines(); });
+}
+
+void RpcNode::on_deadlines() {
+  deadline_timer_ = 0;
+  const MonoTime now = env_.executor.clock().mono_now();
+  // Collected first: a timed-out caller resumes inline and may start calls of its own.
+  std::vector<uint64_t> expired;
+  while (!deadlines_.empty() && deadlines_.front().at <= now) {
+    expired.push_back(deadlines_.front().id);
+    std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
+    deadlines_.pop_back();
+  }
+  for (uint64_t id : expired) {
+    Pending* p = find_pending(id);
+    if (p == nullptr || p->reply->is_set()) continue;
+    ++stats_.timeouts;
+    p->reply->set(Error{ErrorCode::kTimeout, "timed out"});
+  }
+  if (deadline_timer_ == 0) arm_deadline_timer();
 }
 
 void RpcNode::deliver_reply(uint64_t id, Result<Bytes> reply) {

@@ -18,7 +18,9 @@
 // session to the node it came from: a reply to the previous boot's call with the same id
 // (delayed in the network or in a stalled server) is dropped, never handed to a new call.
 //
-// A pending call owns its timeout: one executor timer per call, cancelled by the reply.
+// A pending call owns its timeout: its deadline sits in the node's deadline heap, which keeps
+// one executor timer armed for the earliest deadline (not a timer per call, and nothing to
+// cancel when a reply comes: a deadline of a finished call is skipped when it comes up).
 // Pending calls live in a slab indexed by the call id's low bits (no map, no allocation
 // per call once warm).
 //
@@ -107,8 +109,13 @@ class RpcNode {
   struct Pending {
     uint64_t id = 0;  // 0: free
     NodeId to = 0;
-    env::TimerId timer = 0;
     std::optional<OneShot<Result<Bytes>>> reply;
+  };
+  struct Deadline {
+    MonoTime at;
+    uint64_t id;
+    // A min-heap by time, then by id (the call order): equal deadlines expire in call order.
+    friend bool operator>(const Deadline& a, const Deadline& b) { return a.at != b.at ? a.at > b.at : a.id > b.id; }
   };
   // The request ids already served for one (sender, session): a window of kSeenWindow
   // sequence numbers above `floor`; anything at or below `floor` counts as seen.
@@ -123,6 +130,9 @@ class RpcNode {
   void deliver_reply(uint64_t id, Result<Bytes> reply);
   void release(uint64_t id);
   Task<void> serve_one(NodeId from, FrameHeader header, Bytes frame);
+  void add_deadline(MonoTime at, uint64_t id);
+  void on_deadlines();
+  void arm_deadline_timer();
   bool first_time(NodeId from, uint64_t session, uint64_t id);
 
   env::Env& env_;
@@ -136,6 +146,9 @@ class RpcNode {
   std::vector<std::unique_ptr<Pending>> pending_;
   std::vector<uint32_t> free_slots_;
   size_t pending_count_ = 0;
+  std::vector<Deadline> deadlines_;  // a heap (std::push_heap with greater<>)
+  env::TimerId deadline_timer_ = 0;
+  MonoTime deadline_timer_at_{};
   uint64_t next_sequence_ = 1;
   const uint64_t session_;
   std::unordered_map<NodeId, std::unique_ptr<PeerSeen>> seen_;  // looked up only, never iterated

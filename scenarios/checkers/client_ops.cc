@@ -1,6 +1,7 @@
 #include "scenarios/checkers/client_ops.h"
 
 #include <map>
+#include <unordered_map>
 
 namespace orbit::checkers {
 
@@ -40,7 +41,7 @@ std::vector<size_t> ClientOp::event_indices() const {
 
 ClientOps read_client_ops(const history::History& history) {
   ClientOps out;
-  std::map<int64_t, size_t> by_id;  // op id -> position in out.ops
+  std::unordered_map<int64_t, size_t> by_id;  // op id -> position in out.ops (looked up, never iterated)
   for (size_t i = 0; i < history.size(); ++i) {
     const history::Event& e = history[i];
     if (const auto* invoke = e.get<history::OpInvoke>()) {
@@ -60,19 +61,19 @@ ClientOps read_client_ops(const history::History& history) {
       by_id.emplace(invoke->op, out.ops.size());
       out.ops.push_back(op);
     } else if (const auto* complete = e.get<history::OpComplete>()) {
-      const std::string id = std::to_string(complete->op);
+      auto id = [&] { return std::to_string(complete->op); };
       auto found = by_id.find(complete->op);
       if (found == by_id.end()) {
-        out.malformed.add(history, i, "completes op " + id + ", which was never invoked before");
+        out.malformed.add(history, i, "completes op " + id() + ", which was never invoked before");
         continue;
       }
       ClientOp& op = out.ops[found->second];
       if (op.completed()) {
-        out.malformed.add(history, i, "op " + id + " completed twice");
+        out.malformed.add(history, i, "op " + id() + " completed twice");
         continue;
       }
       if (complete->actor != op.actor) {
-        out.malformed.add(history, i, "op " + id + " invoked on " + name_of(history, op.actor) + " but completed on " +
+        out.malformed.add(history, i, "op " + id() + " invoked on " + name_of(history, op.actor) + " but completed on " +
                                           name_of(history, complete->actor));
         continue;
       }
