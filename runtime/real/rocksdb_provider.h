@@ -17,11 +17,22 @@
 // next fsync, so throughput grows with concurrency instead of stopping at one fsync per call
 // (docs/PERFORMANCE.md).
 //
-// Layout (keys are bytes; values are MessagePack of types.h's JSON forms):
-//   "m:format"                                  -> 1
-//   "l:" u32be(len kind) kind id                -> LeaseRecord
-//   "s:" u32be(len kind) kind id u64be(version) -> {"snapshot": Snapshot, "stored_at_ns": i64}
-//   "m:floor"                                   -> u64 lease version floor (after corruption)
+// Layout (keys are bytes):
+//   "m:format"                                  -> store format, a plain MessagePack uint
+//   "l:" u32be(len kind) kind id                -> value: LeaseRecord
+//   "s:" u32be(len kind) kind id u64be(version) -> value: [Snapshot, stored_at_ns]
+//   "m:floor"                                   -> value: u64 lease version floor (after corruption)
+//
+// Values (store format 2, written): the byte 0xC1, the value format version (2), then one
+// MessagePack value in record_codec.h's typed form (records as arrays of their fields, no
+// field names). 0xC1 is the one byte MessagePack never uses, so no value of store format 1
+// (types.h's JSON forms in MessagePack: a map for a record, a uint for the floor) starts
+// with it, and every value says by its first byte which of the two it is. Format 1 values
+// are still read, value by value, so a store written before issue 13 opens and keeps its
+// leases and snapshots; they are rewritten in format 2 when next changed. open() raises
+// the marker from 1 to 2 (synced) before serving, so a build that reads only format 1
+// refuses the store instead of taking format-2 values for damage. The marker itself stays
+// a bare MessagePack uint in every format, so any build can say which format it found.
 //
 // Fault model:
 //  - A failed batch write (RocksDB error, full disk) leaves the index ahead of the disk, so
@@ -30,7 +41,9 @@
 //    the owner must reopen. A failed call is "maybe applied", as provider.h says.
 //  - RocksDB checksums its own files (paranoid checks on); open() fails with kCorrupt when
 //    RocksDB reports corruption. A value that RocksDB returns intact but that does not parse
-//    is skipped, counted in corrupt_records, makes health() kDegraded, and, because a lost
+//    (or whose record belongs to another key) is skipped, counted in corrupt_records,
+//    described by first_corrupt_record() (kCorrupt, naming the key and the field), makes
+//    health() kDegraded, and, because a lost
 //    lease record could hide an issued version, raises a version floor above every version
 //    seen (to the next multiple of 2^32), synced before serving: no fencing token is
 //    issued twice.
@@ -51,6 +64,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/env/clock.h"
@@ -78,9 +92,11 @@ struct RocksDbProviderOptions {
 class RocksDbProvider final : public persistence::PersistenceProvider {
  public:
   // Opens (or creates) the store and loads the index. `executor` (whose clock is the store
-  // clock: only its mono_now() is read) runs the flushes and must outlive the provider. Errors: kInvalidArgument (retained_versions 0,
-  // empty dir, unsupported format), kIo (cannot create (with parents) or lock the directory: the message
-  // names it and RocksDB's reason), kCorrupt (RocksDB found corruption).
+  // clock: only its mono_now() is read) runs the flushes and must outlive the provider.
+  // Errors: kInvalidArgument (retained_versions 0, empty dir, a store format other than 1
+  // or 2: the message names the one found and the ones this build reads), kIo (cannot
+  // create (with parents) or lock the directory: the message names it and RocksDB's
+  // reason), kCorrupt (RocksDB found corruption).
   [[nodiscard]] static Result<std::unique_ptr<RocksDbProvider>> open(RocksDbProviderOptions options,
                                                                      env::Executor& executor);
   ~RocksDbProvider() override;  // closes RocksDB
@@ -98,6 +114,8 @@ class RocksDbProvider final : public persistence::PersistenceProvider {
   Task<Result<persistence::LeaseRecord>> read_lease(const persistence::ActorKey& key) override;
   Task<Result<std::vector<persistence::LeaseRecord>>> list_leases(std::optional<std::string> kind) override;
   Task<Result<void>> write_snapshot(const persistence::Snapshot& snapshot, uint64_t expected_version) override;
+  // Moves the snapshot into the index: its state is copied once, into the WriteBatch.
+  Task<Result<void>> write_snapshot(persistence::Snapshot&& snapshot, uint64_t expected_version) override;
   Task<Result<std::vector<persistence::Snapshot>>> read_snapshots(const persistence::ActorKey& key) override;
   Task<Result<std::vector<persistence::ActorKey>>> list_snapshot_keys(std::optional<std::string> kind) override;
   Task<Result<uint64_t>> sweep_expired() override;
@@ -110,6 +128,9 @@ class RocksDbProvider final : public persistence::PersistenceProvider {
   const persistence::MemoryState& state() const { return state_; }
   // RocksDB's own figure for live data on disk (bytes), for metrics.
   [[nodiscard]] uint64_t live_data_bytes() const;
+  // The first value open() skipped as unreadable (kCorrupt; the message names the key and
+  // what is wrong with its value), if any; corrupt_records in metrics() counts them all.
+  [[nodiscard]] const std::optional<Error>& first_corrupt_record() const { return first_corrupt_; }
 
   struct PrivateTag {
     explicit PrivateTag() = default;
@@ -124,17 +145,21 @@ class RocksDbProvider final : public persistence::PersistenceProvider {
   [[nodiscard]] uint64_t calls_committed() const { return calls_committed_; }
 
  private:
-  // The batch being gathered: its RocksDB operations and the callers waiting for it.
+  // The callers of the batch being gathered; its RocksDB operations are in ops_.
   struct Batch {
-    std::unique_ptr<rocksdb::WriteBatch> ops;
     size_t calls = 0;
     OneShot<Result<void>> durable;
   };
 
+  // Encodes values for WriteBatch::Put as slices (defined in the .cc).
+  class ValueWriter;
+
   Result<void> load();
-  // Adds `changes` (as MemoryState reported them) to the pending batch, opening one (and
+  // Decodes one stored value into the index; an error (kCorrupt) names the key.
+  Result<void> load_value(const std::string& key, std::string_view value, int64_t now_ns, uint64_t& floor);
+  // Adds changes_ (as MemoryState reported them) to the pending batch, opening one (and
   // posting its flush) when there is none.
-  void stage(const std::vector<persistence::StateChange>& changes);
+  void stage();
   // Writes the pending batch (synced) and completes its callers.
   void flush();
   Result<void> write_floor(uint64_t floor);
@@ -148,7 +173,7 @@ class RocksDbProvider final : public persistence::PersistenceProvider {
   Result<persistence::LeaseOutcome> renew_now(const persistence::ActorKey& key, const std::string& holder,
                                               uint64_t version, Duration duration);
   Result<void> release_now(const persistence::ActorKey& key, const std::string& holder, uint64_t version);
-  Result<void> write_now(const persistence::Snapshot& snapshot, uint64_t expected_version);
+  Result<void> write_now(persistence::Snapshot snapshot, uint64_t expected_version);
   Result<uint64_t> sweep_now();
 
   RocksDbProviderOptions options_;
@@ -158,6 +183,15 @@ class RocksDbProvider final : public persistence::PersistenceProvider {
   persistence::MemoryState state_;
   std::optional<Error> failed_;  // set by a failed write: fail closed
   std::shared_ptr<Batch> pending_;
+  // The operations of the pending batch. One WriteBatch for the provider's life: flush()
+  // clears it after writing, which keeps its buffer, so a batch of the usual size costs no
+  // allocation (one that grew past kKeptBatchBytes is replaced, to bound what stays held).
+  std::unique_ptr<rocksdb::WriteBatch> ops_;
+  // Scratch reused by every call (single-threaded, and no call re-enters another): the
+  // changes one decision made, and the keys and values being staged.
+  std::vector<persistence::StateChange> changes_;
+  std::string key_scratch_;
+  std::unique_ptr<ValueWriter> values_;
   // Posted flushes hold a weak reference: a flush that runs after the provider is gone
   // finds it expired.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
@@ -165,6 +199,7 @@ class RocksDbProvider final : public persistence::PersistenceProvider {
   uint64_t calls_committed_ = 0;
   uint64_t errors_ = 0;
   uint64_t corrupt_records_ = 0;
+  std::optional<Error> first_corrupt_;
 };
 
 }  // namespace orbit::real

@@ -162,10 +162,13 @@ void RpcNode::arm_deadline_timer() {
 
 void RpcNode::on_deadlines() {
   deadline_timer_ = 0;
-  const MonoTime now = env_.executor.clock().mono_now();
+  // Only the deadlines due at the time this timer was armed for, not every deadline overdue
+  // by now: after a pause, a reply that arrived before a later deadline must still win, as
+  // it would against a timer of its own. The next deadline gets a timer of its own turn.
+  const MonoTime due = deadline_timer_at_;
   // Collected first: a timed-out caller resumes inline and may start calls of its own.
   std::vector<uint64_t> expired;
-  while (!deadlines_.empty() && deadlines_.front().at <= now) {
+  while (!deadlines_.empty() && deadlines_.front().at <= due) {
     expired.push_back(deadlines_.front().id);
     std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
     deadlines_.pop_back();
