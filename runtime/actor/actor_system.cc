@@ -265,23 +265,37 @@ Task<Result<Payload>> ActorSystem::call(ActorKey key, Payload request, Duration 
 
 // A route on this node, as its own task under the caller's deadline: as with a call to a
 // remote owner, the caller gives up (outcome unknown) when the deadline passes, while the
-// routed call may still run. The request stays typed.
+// routed call may still run. The request stays typed, but it goes through the executor
+// like a frame to self: a caller looping on calls that never leave the node must still let
+// the node's other work (I/O, heartbeats, timers) run between them.
 struct ActorSystem::LocalRoute {
+  ActorKey key;
+  Payload request;
+  Duration budget{};
   OneShot<Result<Outcome>> done;
 };
 
 Task<Result<Outcome>> ActorSystem::route_here(ActorKey key, Payload request, Duration budget) {
   auto local = std::make_shared<LocalRoute>();
+  local->key = std::move(key);
+  local->request = std::move(request);
+  local->budget = budget;
   const env::TimerId timer = env_.executor.schedule_after(budget, [local] { local->done.set(Error{ErrorCode::kTimeout, "timed out"}); });
-  scope_.spawn(run_route(local, std::move(key), std::move(request), budget));
+  env_.executor.post([this, local] {
+    if (shut_down_) {
+      local->done.set(Error{ErrorCode::kCancelled, "node shutting down"});
+      return;
+    }
+    scope_.spawn(run_route(local));
+  });
   Result<Outcome> outcome = co_await local->done.take();
   env_.executor.cancel(timer);
   co_return outcome;
 }
 
-Task<void> ActorSystem::run_route(std::shared_ptr<LocalRoute> local, ActorKey key, Payload request, Duration budget) {
+Task<void> ActorSystem::run_route(std::shared_ptr<LocalRoute> local) {
   ++metrics_.calls_routed;
-  Outcome outcome = co_await route(std::move(key), std::move(request), budget);
+  Outcome outcome = co_await route(std::move(local->key), std::move(local->request), local->budget);
   local->done.set(std::move(outcome));
 }
 

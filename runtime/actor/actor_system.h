@@ -128,7 +128,7 @@ class ActorSystem {
   Task<Result<Bytes>> on_invoke(rpc::NodeId from, ByteView body);
   Task<Result<Bytes>> on_register(rpc::NodeId from, ByteView body);
   Task<Result<Outcome>> route_here(ActorKey key, Payload request, Duration budget);
-  Task<void> run_route(std::shared_ptr<LocalRoute> local, ActorKey key, Payload request, Duration budget);
+  Task<void> run_route(std::shared_ptr<LocalRoute> local);
   Task<Outcome> route(ActorKey key, Payload request, Duration budget);
   // Moves `request` into the activation only once nothing can send it elsewhere instead.
   Task<Outcome> invoke_local(ActorKey key, Payload& request);

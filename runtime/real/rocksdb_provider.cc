@@ -365,8 +365,7 @@ RocksDbProvider::~RocksDbProvider() {
   }
 }
 
-Result<void> RocksDbProvider::load() {
-  const int64_t now_ns = to_nanos(clock_.mono_now());
+Result<void> RocksDbProvider::check_format() {
   rocksdb::WriteOptions synced;
   synced.sync = true;
   std::string marker;
@@ -374,24 +373,28 @@ Result<void> RocksDbProvider::load() {
   if (status.IsNotFound()) {
     status = db_->Put(synced, kFormatKey, encode_store_format(kBinaryStoreFormat));
     if (!status.ok()) return error_from_status(status, "rocksdb: write format marker in '" + options_.dir + "'");
-  } else if (!status.ok()) {
-    return error_from_status(status, "rocksdb: read format marker in '" + options_.dir + "'");
-  } else {
-    Result<uint64_t> format = decode_store_format(marker);
-    if (!format.ok() || (*format != kJsonStoreFormat && *format != kBinaryStoreFormat)) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "rocksdb: '" + options_.dir + "' holds store format " +
-                            (format.ok() ? std::to_string(*format) : "(unreadable: " + format.error().message + ")") +
-                            "; this build reads formats 1 (JSON values) and 2 (binary values)");
-    }
-    if (*format == kJsonStoreFormat) {
-      // Its values stay readable; the marker goes up before any format-2 value is written,
-      // so that a build reading only format 1 refuses the store from now on.
-      status = db_->Put(synced, kFormatKey, encode_store_format(kBinaryStoreFormat));
-      if (!status.ok()) return error_from_status(status, "rocksdb: raise format marker in '" + options_.dir + "'");
-    }
+    return {};
   }
+  if (!status.ok()) return error_from_status(status, "rocksdb: read format marker in '" + options_.dir + "'");
+  Result<uint64_t> format = decode_store_format(marker);
+  if (!format.ok() || (*format != kJsonStoreFormat && *format != kBinaryStoreFormat)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "rocksdb: '" + options_.dir + "' holds store format " +
+                          (format.ok() ? std::to_string(*format) : "(unreadable: " + format.error().message + ")") +
+                          "; this build reads formats 1 (JSON values) and 2 (binary values)");
+  }
+  if (*format == kJsonStoreFormat) {
+    // Its values stay readable; the marker goes up before any format-2 value is written,
+    // so that a build reading only format 1 refuses the store from now on.
+    status = db_->Put(synced, kFormatKey, encode_store_format(kBinaryStoreFormat));
+    if (!status.ok()) return error_from_status(status, "rocksdb: raise format marker in '" + options_.dir + "'");
+  }
+  return {};
+}
 
+Result<void> RocksDbProvider::load() {
+  if (Result<void> checked = check_format(); !checked.ok()) return checked;
+  const int64_t now_ns = to_nanos(clock_.mono_now());
   uint64_t floor = 0;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {

@@ -43,10 +43,9 @@
 //    RocksDB reports corruption. A value that RocksDB returns intact but that does not parse
 //    (or whose record belongs to another key) is skipped, counted in corrupt_records,
 //    described by first_corrupt_record() (kCorrupt, naming the key and the field), makes
-//    health() kDegraded, and, because a lost
-//    lease record could hide an issued version, raises a version floor above every version
-//    seen (to the next multiple of 2^32), synced before serving: no fencing token is
-//    issued twice.
+//    health() kDegraded, and, because a lost lease record could hide an issued version,
+//    raises a version floor above every version seen (to the next multiple of 2^32),
+//    synced before serving: no fencing token is issued twice.
 //  - Lease expiry and snapshot TTL are store monotonic readings (OsClock: CLOCK_MONOTONIC,
 //    shared by every process of one boot, so a restarted store keeps judging them right).
 //    After a reboot the monotonic clock restarts from near zero; open() therefore clamps a
@@ -154,6 +153,9 @@ class RocksDbProvider final : public persistence::PersistenceProvider {
   // Encodes values for WriteBatch::Put as slices (defined in the .cc).
   class ValueWriter;
 
+  // Reads the store format marker (writing it in a new store, raising 1 to 2), or refuses
+  // a format this build does not read.
+  Result<void> check_format();
   Result<void> load();
   // Decodes one stored value into the index; an error (kCorrupt) names the key.
   Result<void> load_value(const std::string& key, std::string_view value, int64_t now_ns, uint64_t& floor);

@@ -5,7 +5,9 @@
 //
 // The store path against its practical limit (issue 13): at 64 concurrent callers,
 //   BM_StoreWriteSnapshotConcurrent   RocksDbProvider::write_snapshot, every caller writing
-//                                     the next version of its own actor;
+//                                     the next version of its own actor and handing its
+//                                     snapshot over (the Snapshot&& overload, as the
+//                                     storage server does with the one it decoded);
 //   BM_RawRocksDbWriteBatchConcurrent the same RocksDB work with nothing around it: one
 //                                     WriteBatch per round of callers (the provider's group
 //                                     commit: every call decided before the flush joins one
