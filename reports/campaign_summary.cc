@@ -248,6 +248,8 @@ json CampaignSummary::to_json() const {
                               {"seeds_per_s", ratio(static_cast<double>(runs_), wall_s)},
                               {"actor_calls", ops},
                               {"actor_calls_per_wall_s", ratio(static_cast<double>(ops), wall_s)},
+                              {"actor_calls_per_wall_s_per_job",
+                               ratio(static_cast<double>(ops), wall_s * static_cast<double>(std::max<size_t>(setup_.jobs, 1)))},
                               {"sim_events", events},
                               {"sim_events_per_wall_s", ratio(static_cast<double>(events), wall_s)}}},
               {"failures", failures},
@@ -273,10 +275,11 @@ std::string CampaignSummary::table() const {
   }
   const double wall_s = seconds(wall_ns_);
   out += format("\ntotal: %llu runs in %.1f s wall on %zu jobs: %.1f seeds/s; simulated/wall %.0fx per worker, %.0fx overall; "
-                "%.0f actor calls per wall second\n",
+                "%.0f actor calls per wall second (%.0f per job)\n",
                 u(runs_), wall_s, setup_.jobs, ratio(static_cast<double>(runs_), wall_s),
                 ratio(seconds(sim_ns), seconds(worker_wall_ns)), ratio(seconds(sim_ns), wall_s),
-                ratio(static_cast<double>(ops), wall_s));
+                ratio(static_cast<double>(ops), wall_s),
+                ratio(static_cast<double>(ops), wall_s * static_cast<double>(std::max<size_t>(setup_.jobs, 1))));
   out += format("outcomes: %llu passed, %llu failed (%llu crashed), %llu unknown\n", u(passed_), u(failed_), u(crashed_), u(unknown_));
 
   std::map<std::string, uint64_t> by_checker, by_kind;
