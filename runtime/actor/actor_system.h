@@ -12,7 +12,8 @@
 //
 // Call outcomes for clients: ok; kTimeout (outcome unknown: it may have been applied);
 // kUnavailable (definitely not applied; retried here with backoff until the deadline);
-// kRejected{reason}; kConflict; or the handler's own error.
+// kRejected{reason}; kConflict; kOverloaded (the activation's mailbox is at
+// actor_management.max_mailbox_depth: not applied, not retried here); or the handler's own error.
 #pragma once
 
 #include <functional>

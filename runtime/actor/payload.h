@@ -80,13 +80,6 @@ class Payload {
   }
 
   // The encoded form (the typed value encoded now, if it is one).
-  void encode_into(Bytes& out) const {
-    if (box_) {
-      box_->encode_into(out);
-    } else {
-      out.insert(out.end(), bytes_.begin(), bytes_.end());
-    }
-  }
   Bytes to_bytes() && {
     if (!box_) return std::move(bytes_);
     Bytes out;
