@@ -564,6 +564,35 @@ TEST(ActorSystemTest, AFullMailboxFailsFastWhileOtherActorsServe) {
   Gate::open = nullptr;
 }
 
+Task<void> local_call_loop(node::OrbitNode& n, std::shared_ptr<int> done) {
+  for (int i = 0; i < 200; ++i) {
+    (void)co_await n.actors().get<LazyCounter>("loop").call(1, 5s);
+    ++*done;
+  }
+}
+
+Task<void> note_progress(std::shared_ptr<int> done, std::shared_ptr<int> seen) {
+  *seen = *done;
+  co_return;
+}
+
+// A closed loop of calls that never leave the node must still yield to the node's other
+// work: inline local calls once starved a real-mode node's I/O and heartbeats (issue 13).
+TEST(ActorSystemTest, ALoopOfLocalCallsLetsTheNodeRun) {
+  ClusterOptions o = options(15, 1);
+  o.node.actors.placement = PlacementPolicy::kLocal;
+  auto c = make_cluster(std::move(o));
+  (void)call<LazyCounter>(*c, 0, "loop", 0);  // activated: later calls need no store
+  auto done = std::make_shared<int>(0);
+  auto seen = std::make_shared<int>(-1);
+  ASSERT_TRUE(c->spawn_on(0, [done](node::OrbitNode& n) { return local_call_loop(n, done); }));
+  ASSERT_TRUE(c->spawn_on(0, [done, seen](node::OrbitNode&) { return note_progress(done, seen); }));
+  c->run_for(2s);
+  EXPECT_EQ(*done, 200);
+  EXPECT_GE(*seen, 0);
+  EXPECT_LT(*seen, 200) << "the loop ran to its end before the node's next event";
+}
+
 TEST(ActorSystemTest, RouteRequestFramesDecodeAsRouteRequest) {
   const Bytes frame = encode_route_request(ActorKey{"register", "r17"}, 123456789, Bytes{1, 2, 3});
   Result<RouteRequest> back = wire::decode<RouteRequest>(rpc::body_of(frame), "route");
