@@ -19,7 +19,6 @@ std::string node_error(NodeId node, size_t count) {
 
 history::IntList id_list(const std::vector<NodeId>& ids) { return history::IntList(ids.begin(), ids.end()); }
 
-int64_t as_int(uint64_t v) { return static_cast<int64_t>(v); }
 
 }  // namespace
 
