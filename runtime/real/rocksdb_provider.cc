@@ -314,6 +314,18 @@ class RocksDbProvider::ValueWriter {
   std::vector<rocksdb::Slice> slices_;
 };
 
+rocksdb::Options RocksDbProvider::db_options() {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.paranoid_checks = true;
+  // Two cores: one background thread for flushes and compactions is plenty.
+  options.max_background_jobs = 2;
+  // Keep RocksDB's info log small: it sits in the data directory.
+  options.keep_log_file_num = 3;
+  options.max_log_file_size = 4 << 20;
+  return options;
+}
+
 Result<std::unique_ptr<RocksDbProvider>> RocksDbProvider::open(RocksDbProviderOptions options,
                                                                env::Executor& executor) {
   if (options.dir.empty()) return make_error(ErrorCode::kInvalidArgument, "rocksdb: data dir must not be empty");
@@ -326,14 +338,7 @@ Result<std::unique_ptr<RocksDbProvider>> RocksDbProvider::open(RocksDbProviderOp
   if (mkdir_error) {
     return make_error(ErrorCode::kIo, "rocksdb: cannot create data dir '" + options.dir + "': " + mkdir_error.message());
   }
-  rocksdb::Options db_options;
-  db_options.create_if_missing = true;
-  db_options.paranoid_checks = true;
-  // Two cores: one background thread for flushes and compactions is plenty.
-  db_options.max_background_jobs = 2;
-  // Keep RocksDB's info log small: it sits in the data directory.
-  db_options.keep_log_file_num = 3;
-  db_options.max_log_file_size = 4 << 20;
+  const rocksdb::Options db_options = RocksDbProvider::db_options();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(db_options, options.dir, &raw);
   if (!status.ok()) return error_from_status(status, "rocksdb: open '" + options.dir + "'");

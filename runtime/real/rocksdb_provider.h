@@ -76,6 +76,7 @@
 
 namespace rocksdb {
 class DB;
+struct Options;
 class WriteBatch;
 }
 
@@ -96,6 +97,9 @@ class RocksDbProvider final : public persistence::PersistenceProvider {
   // or 2: the message names the one found and the ones this build reads), kIo (cannot
   // create (with parents) or lock the directory: the message names it and RocksDB's
   // reason), kCorrupt (RocksDB found corruption).
+  // The RocksDB options open() uses (benchmarks compare raw RocksDB under the same ones).
+  static rocksdb::Options db_options();
+
   [[nodiscard]] static Result<std::unique_ptr<RocksDbProvider>> open(RocksDbProviderOptions options,
                                                                      env::Executor& executor);
   ~RocksDbProvider() override;  // closes RocksDB

@@ -180,16 +180,8 @@ Snapshot caller_snapshot(size_t caller, size_t bytes, uint64_t fencing_token) {
   return s;
 }
 
-// The DB options RocksDbProvider::open() sets (kept in step with runtime/real/rocksdb_provider.cc).
-rocksdb::Options provider_db_options() {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.paranoid_checks = true;
-  options.max_background_jobs = 2;
-  options.keep_log_file_num = 3;
-  options.max_log_file_size = 4 << 20;
-  return options;
-}
+// The DB options RocksDbProvider::open() sets.
+rocksdb::Options provider_db_options() { return RocksDbProvider::db_options(); }
 
 // The key and value sizes the provider stores for one snapshot of `state_bytes`: written
 // by a real provider, then read back from its RocksDB directory, so the raw benchmark
