@@ -275,6 +275,29 @@ TEST(RpcNodeTest, AReplyAfterTheTimeoutIsCountedLateAndDropped) {
   expect_serving(c, 1, "after a late reply");
 }
 
+// Deadlines share one timer: after a pause, the timer due for an earlier call must not time
+// out a later call whose reply arrived (during the pause) before that later call's deadline;
+// with a timer per call the reply would have won.
+TEST(RpcNodeTest, AfterAPauseAReplyThatArrivedBeforeItsDeadlineStillWins) {
+  Cluster c(3);
+  sim::LinkConfig slow;
+  slow.latency_min = slow.latency_max = 300ms;
+  ASSERT_TRUE(c.world->set_link(1, 0, slow).ok());
+  // X: never answered in time (deadline +100 ms). Y: answered, arriving at about +300 ms
+  // (deadline +1 s). Node 0 sleeps through both deadlines.
+  Outcome x = c.start_call(0, 2, Method::kTestSlow, echo_request("x"), 100ms);
+  Outcome y = c.start_call(0, 1, Method::kTestEcho, echo_request("y"), 1s);
+  c.world->run_for(50ms);
+  ASSERT_TRUE(c.world->pause(0).ok());
+  c.world->run_for(2s);
+  ASSERT_TRUE(c.world->resume(0).ok());
+  c.world->run_for(10ms);
+  ASSERT_TRUE(x->has_value() && y->has_value());
+  EXPECT_EQ((*x)->code(), ErrorCode::kTimeout);
+  ASSERT_TRUE((*y)->ok()) << to_string((*y)->error());
+  EXPECT_EQ(c.stats(0).timeouts, 1u);
+}
+
 TEST(RpcNodeTest, PeerLossFailsPendingCallsWithUnavailable) {
   Cluster c(2);
   Outcome out = c.start_call(0, 1, Method::kTestSlow, echo_request("x"), 60s);
